@@ -1,0 +1,56 @@
+/**
+ * Session control (SPEC §2a): start a recording, end it, list the live ones.
+ * Routes validate, call the registry, and shape JSON; nothing else.
+ */
+import Router from '@koa/router';
+import { callrecError } from '../../errors.js';
+import type { SessionRegistry } from '../../session/index.js';
+import { isValidSessionId } from '../../storage/index.js';
+import { readJsonBody } from '../json-body.js';
+
+/** Printable, no control characters; long enough for any E.164 or SIP user part. */
+const PARTY_PATTERN = /^[^\u0000-\u001f\u007f]{1,128}$/u;
+
+function partyField(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || !PARTY_PATTERN.test(value)) {
+    throw callrecError('CALLREC_ERR_INVALID_BODY', `${name} must be a string of 1 to 128 printable characters`);
+  }
+  return value;
+}
+
+export function sessionRoutes(registry: SessionRegistry): Router {
+  const router = new Router();
+
+  router.post('/api/sessions', async (ctx) => {
+    const body = await readJsonBody(ctx);
+    const known = new Set(['caller_id', 'called_number', 'session_id']);
+    const unknown = Object.keys(body).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw callrecError('CALLREC_ERR_INVALID_BODY', `unknown field(s): ${unknown.join(', ')}`);
+    const callerId = partyField(body, 'caller_id');
+    const calledNumber = partyField(body, 'called_number');
+    let sessionId: string | undefined;
+    if (body.session_id !== undefined) {
+      if (!isValidSessionId(body.session_id)) {
+        throw callrecError('CALLREC_ERR_INVALID_ID', 'session_id must match ^[A-Za-z0-9._-]{1,64}$ (and not be "." or "..")');
+      }
+      sessionId = body.session_id;
+    }
+    const session = await registry.create({ sessionId, callerId, calledNumber, source: 'http' });
+    const view = session.toJSON();
+    ctx.status = 201;
+    ctx.body = { status: 'success', session_id: session.id, start_time: session.startIso, rtp: view.rtp };
+  });
+
+  router.post('/api/sessions/:id/hangup', async (ctx) => {
+    const id = ctx.params.id;
+    if (!isValidSessionId(id)) throw callrecError('CALLREC_ERR_NOT_FOUND', 'no such session');
+    ctx.body = await registry.hangup(id, 'api');
+  });
+
+  router.get('/api/sessions', (ctx) => {
+    ctx.body = { status: 'success', sessions: registry.list().map((s) => s.toJSON()) };
+  });
+
+  return router;
+}

@@ -1,0 +1,13 @@
+/**
+ * Averaging mix on the shared timeline: out[n] = floor(sum of inputs[n] / count).
+ * An input shorter than `length` contributes 0 past its end. Averaging (rather
+ * than summing) can never clip, which is why the SPEC asks for it.
+ */
+export function mixAverage(inputs: readonly Int16Array[], lengths: readonly number[], out: Int16Array, length: number): void {
+  const count = inputs.length;
+  for (let n = 0; n < length; n++) {
+    let sum = 0;
+    for (let i = 0; i < count; i++) if (n < lengths[i]) sum += inputs[i][n];
+    out[n] = Math.floor(sum / count);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Command-line flags and environment → a frozen, typed Config (SPEC §1).
+ * The only reader of process.env. Every problem is one clear line, thrown as
+ * CALLREC_ERR_CONFIG before anything is bound or recorded; flags win over env.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { callrecError } from './errors.js';
+
+export interface Config {
+  readonly httpHost: string;
+  readonly httpPort: number;
+  readonly rtpHost: string;
+  readonly publicHost: string;
+  readonly rtpPortMin: number;
+  readonly rtpPortMax: number;
+  readonly sipPort: number;
+  readonly sessionsDir: string;
+  readonly workers: number;
+  readonly apiToken: string | null;
+  readonly rtpTimeoutSeconds: number;
+  readonly retentionDays: number | null;
+  readonly logLevel: string;
+}
+
+interface FlagSpec {
+  env: string;
+  help: string;
+  default?: string;
+}
+
+export const FLAGS: Record<string, FlagSpec> = {
+  'http-host': { env: 'CALLREC_HTTP_HOST', default: '127.0.0.1', help: 'address the HTTP API listens on' },
+  'http-port': { env: 'CALLREC_HTTP_PORT', default: '8080', help: 'HTTP API port' },
+  'rtp-host': { env: 'CALLREC_RTP_HOST', default: '127.0.0.1', help: 'address the RTP sockets bind to' },
+  'public-host': { env: 'CALLREC_PUBLIC_HOST', help: 'address announced to RTP senders (default: --rtp-host)' },
+  'rtp-ports': { env: 'CALLREC_RTP_PORTS', default: '20000-29999', help: 'RTP port range; even ports are handed out' },
+  'sip-port': { env: 'CALLREC_SIP_PORT', default: '5060', help: 'SIP/SIPREC port (UDP and TCP); 0 turns SIP off' },
+  'sessions-dir': { env: 'CALLREC_SESSIONS_DIR', default: './sessions', help: 'where recordings are written' },
+  workers: { env: 'CALLREC_WORKERS', help: 'recording worker threads (default: cores - 1, at least 1)' },
+  'api-token': { env: 'CALLREC_API_TOKEN', help: 'require "Authorization: Bearer <token>" on /api/* and /metrics' },
+  'rtp-timeout': { env: 'CALLREC_RTP_TIMEOUT', default: '60', help: 'seconds without RTP on both legs that end a call' },
+  'retention-days': { env: 'CALLREC_RETENTION_DAYS', help: 'delete finished recordings older than this (default: keep)' },
+  'log-level': { env: 'CALLREC_LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug or trace' },
+};
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export function usage(): string {
+  const lines = ['Usage: callrec [options]', '', 'Records G.711 RTP calls to WAV files. Options (each also an environment variable):', ''];
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const def = spec.default === undefined ? '' : ` (default: ${spec.default})`;
+    lines.push(`  --${name.padEnd(16)} ${spec.env.padEnd(24)} ${spec.help}${def}`);
+  }
+  lines.push(`  --${'help'.padEnd(16)} ${''.padEnd(24)} show this help`);
+  return lines.join('\n');
+}
+
+function fail(message: string): never {
+  throw callrecError('CALLREC_ERR_CONFIG', message);
+}
+
+function parsePort(flag: string, value: string, allowZero: boolean): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) fail(`--${flag}: "${value}" is not a valid port`);
+  return n;
+}
+
+function parsePositive(flag: string, value: string, integer: boolean): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    fail(`--${flag}: "${value}" must be a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return n;
+}
+
+export type ParsedCli = { help: true } | { help: false; config: Config };
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCli {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const name of Object.keys(FLAGS)) options[name] = { type: 'string' };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    fail((err as Error).message.split('\n')[0]);
+  }
+  if (values.help === true) return { help: true };
+
+  const get = (name: string): string | undefined => {
+    const flag = values[name];
+    if (typeof flag === 'string') return flag;
+    const fromEnv = env[FLAGS[name].env];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    return FLAGS[name].default;
+  };
+
+  const range = get('rtp-ports') as string;
+  const m = /^(\d+)-(\d+)$/.exec(range);
+  if (!m) fail(`--rtp-ports: "${range}" must look like 20000-29999`);
+  const rtpPortMin = parsePort('rtp-ports', m[1], false);
+  const rtpPortMax = parsePort('rtp-ports', m[2], false);
+  const firstEven = rtpPortMin + (rtpPortMin % 2);
+  if (rtpPortMax < firstEven + 2) fail(`--rtp-ports: "${range}" holds fewer than two even ports (one call needs two)`);
+
+  const workersValue = get('workers');
+  const workers = workersValue === undefined ? Math.max(1, os.availableParallelism() - 1) : parsePositive('workers', workersValue, true);
+  const retention = get('retention-days');
+  const logLevel = get('log-level') as string;
+  if (!LOG_LEVELS.has(logLevel)) fail(`--log-level: "${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`);
+  const rtpHost = get('rtp-host') as string;
+  const token = get('api-token');
+
+  const config: Config = {
+    httpHost: get('http-host') as string,
+    httpPort: parsePort('http-port', get('http-port') as string, true),
+    rtpHost,
+    publicHost: get('public-host') ?? rtpHost,
+    rtpPortMin,
+    rtpPortMax,
+    sipPort: parsePort('sip-port', get('sip-port') as string, true),
+    sessionsDir: get('sessions-dir') as string,
+    workers,
+    apiToken: token === undefined ? null : token,
+    rtpTimeoutSeconds: parsePositive('rtp-timeout', get('rtp-timeout') as string, false),
+    retentionDays: retention === undefined ? null : parsePositive('retention-days', retention, false),
+    logLevel,
+  };
+  return { help: false, config: Object.freeze(config) };
+}

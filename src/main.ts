@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+/**
+ * callrec CLI: config → start → signal handling. Nothing else lives here.
+ * Exit codes: 0 after a clean shutdown or --help; 2 for bad configuration
+ * (one line on stderr, before anything is recorded); 1 for anything else.
+ */
+import { parseConfig, usage } from './config.js';
+import { CallrecError } from './errors.js';
+import { createLogger } from './log.js';
+import { startRecorder } from './server.js';
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseConfig(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`callrec: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const log = createLogger(parsed.config.logLevel);
+  let recorder;
+  try {
+    recorder = await startRecorder(parsed.config, log);
+  } catch (err) {
+    if (err instanceof CallrecError && err.code === 'CALLREC_ERR_CONFIG') {
+      process.stderr.write(`callrec: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn({ signal }, 'second signal: exiting without finishing');
+      process.exit(1);
+    }
+    signalled = true;
+    log.info({ signal }, 'signal received');
+    recorder.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main().catch((err) => {
+  process.stderr.write(`callrec: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,101 @@
+/**
+ * Wires the recorder together and starts it: sessions dir, index, worker
+ * pool, HTTP. Returns a handle whose close() is the graceful shutdown
+ * (stop taking calls, finalize every active call, stop the workers).
+ */
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { createApp } from './api/index.js';
+import type { Config } from './config.js';
+import { callrecError } from './errors.js';
+import { PortPool } from './ingest/index.js';
+import type { Logger } from './log.js';
+import { RecorderPool } from './pool/index.js';
+import { SessionRegistry } from './session/index.js';
+import { recoverSessions } from './session/recover.js';
+import { RecordingsIndex, scanSessionsDir } from './storage/index.js';
+
+/** 8 MiB per ring: ~40k packets, i.e. 0.4 s of 1,000 calls if a worker stalls. */
+const RING_BYTES = 8 * 1024 * 1024;
+
+export interface Recorder {
+  httpPort: number;
+  registry: SessionRegistry;
+  close(): Promise<void>;
+}
+
+async function checkSessionsDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    const probe = path.join(dir, `.callrec-write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch (err) {
+    throw callrecError('CALLREC_ERR_CONFIG', `--sessions-dir: ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(callrecError('CALLREC_ERR_CONFIG', `--http-port: cannot listen on ${host}:${port} (${err.code ?? err.message})`)),
+    );
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+export async function startRecorder(config: Config, log: Logger, options: { slowPacketMs?: number } = {}): Promise<Recorder> {
+  await checkSessionsDir(config.sessionsDir);
+  const ports = new PortPool(config.rtpPortMin, config.rtpPortMax);
+  const index = new RecordingsIndex(config.sessionsDir);
+  const pool = new RecorderPool({
+    workers: config.workers,
+    slots: ports.size,
+    ringBytes: RING_BYTES,
+    log,
+    slowPacketMs: options.slowPacketMs,
+    onWriteError: (slot, code) => {
+      const owner = registry.bySlot(slot);
+      if (owner === null) return;
+      owner.session.errors.push(`${owner.leg}: ${code}`);
+      log.child({ session_id: owner.session.id }).error({ leg: owner.leg, code }, `recording write failed on ${owner.leg} leg: ${code}`);
+    },
+  });
+  const registry = new SessionRegistry({ config, pool, ports, index, log });
+
+  const scan = await scanSessionsDir(config.sessionsDir);
+  index.addAll(scan.finished);
+  for (const bad of scan.unreadable) log.warn(bad, 'skipping a session directory without readable metadata');
+  const recovered = await recoverSessions(scan.unfinished, { pool, log, sessionsDir: config.sessionsDir });
+  for (const info of recovered) index.add(info);
+  log.info({ recordings: index.size, recovered: recovered.length }, 'recordings indexed');
+
+  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log });
+  const server = http.createServer(app.callback());
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  let httpPort: number;
+  try {
+    httpPort = await listen(server, config.httpHost, config.httpPort);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  registry.startTimeoutSweep();
+  log.info({ http: `${config.httpHost}:${httpPort}`, rtp_ports: `${config.rtpPortMin}-${config.rtpPortMax}`, workers: config.workers }, 'callrec ready');
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      log.info({ active_calls: registry.size }, 'shutting down: finalizing active calls');
+      server.close();
+      await registry.shutdown();
+      await pool.close();
+      server.closeAllConnections();
+      log.info('shutdown complete');
+    })();
+    return closing;
+  };
+  return { httpPort, registry, close };
+}

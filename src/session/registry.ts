@@ -1,0 +1,210 @@
+/**
+ * The active sessions: creating them (id, ports, sockets, directory, OPEN,
+ * first metadata), finding them, ending them (API, RTP timeout, shutdown),
+ * and handing finished ones to the recordings index.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config.js';
+import { callrecError } from '../errors.js';
+import { LegReceiver, PortPool } from '../ingest/index.js';
+import type { Logger } from '../log.js';
+import type { RecorderPool } from '../pool/index.js';
+import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/index.js';
+import { audioFileName, isValidSessionId, isoMicros, sessionDir, writeSessionInfo } from '../storage/index.js';
+import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
+import { baseInfo, finalizeSession } from './finalize.js';
+import { LEG_NAMES, Session } from './session.js';
+import type { LegName, SessionLeg } from './session.js';
+
+/** Binding attempts per leg before giving up (ports taken by other programs). */
+const BIND_ATTEMPTS = 16;
+const TIMEOUT_SWEEP_MS = 1000;
+
+export interface CreateSessionRequest {
+  sessionId?: string;
+  callerId: string;
+  calledNumber: string;
+  source: 'http' | 'sip';
+  /** telephone-event payload type per leg (negotiated by SIP); default 101. */
+  telephoneEventPt?: number;
+}
+
+export interface RegistryDeps {
+  config: Config;
+  pool: RecorderPool;
+  ports: PortPool;
+  index: RecordingsIndex;
+  log: Logger;
+}
+
+export class SessionRegistry {
+  readonly #deps: RegistryDeps;
+  readonly #log: Logger;
+  readonly #active = new Map<string, Session>();
+  /** Ids being created right now (between the check and the directory). */
+  readonly #reserved = new Set<string>();
+  #accepting = true;
+  #sweep: NodeJS.Timeout | null = null;
+
+  constructor(deps: RegistryDeps) {
+    this.#deps = deps;
+    this.#log = deps.log.child({ mod: 'session' });
+  }
+
+  get size(): number {
+    return this.#active.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.#active.get(id);
+  }
+
+  list(): Session[] {
+    return [...this.#active.values()];
+  }
+
+  /** The session owning a leg slot (for per-slot worker reports). */
+  bySlot(slot: number): { session: Session; leg: LegName } | null {
+    for (const session of this.#active.values()) {
+      for (const leg of LEG_NAMES) if (session.legs[leg].receiver.slot === slot) return { session, leg };
+    }
+    return null;
+  }
+
+  async create(req: CreateSessionRequest): Promise<Session> {
+    if (!this.#accepting) throw callrecError('CALLREC_ERR_SHUTTING_DOWN');
+    const { config, pool, ports, index } = this.#deps;
+    const id = req.sessionId ?? randomUUID();
+    if (!isValidSessionId(id)) throw callrecError('CALLREC_ERR_INVALID_ID', 'session_id must match ^[A-Za-z0-9._-]{1,64}$');
+    if (this.#active.has(id) || this.#reserved.has(id) || index.has(id)) {
+      throw callrecError('CALLREC_ERR_SESSION_EXISTS', `session_id "${id}" is already in use or recorded`);
+    }
+    this.#reserved.add(id);
+    const dir = sessionDir(config.sessionsDir, id);
+    const receivers: LegReceiver[] = [];
+    let dirMade = false;
+    try {
+      try {
+        await mkdir(dir);
+        dirMade = true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw callrecError('CALLREC_ERR_SESSION_EXISTS', `session_id "${id}" is already recorded`);
+        }
+        throw err;
+      }
+      const startPerfMs = performance.now();
+      const startEpochMs = performance.timeOrigin + startPerfMs;
+      for (let i = 0; i < LEG_NAMES.length; i++) receivers.push(await this.#bindLeg(startPerfMs));
+
+      const legs = {} as Record<LegName, SessionLeg>;
+      LEG_NAMES.forEach((name, i) => {
+        const fileName = audioFileName(name, startEpochMs);
+        const receiver = receivers[i];
+        legs[name] = { name, receiver, counters: pool.counterView(receiver.slot), fileName, path: path.join(dir, fileName) };
+      });
+      const session = new Session({
+        id,
+        callerId: req.callerId,
+        calledNumber: req.calledNumber,
+        source: req.source,
+        startEpochMs,
+        startIso: isoMicros(startEpochMs),
+        startPerfMs,
+        dir,
+        legs,
+        announceHost: config.publicHost,
+      });
+      await writeSessionInfo(dir, baseInfo(session));
+      const telephoneEventPt = req.telephoneEventPt ?? DEFAULT_TELEPHONE_EVENT_PT;
+      // OPEN goes into each ring before the first packet can: receiving starts after.
+      await Promise.all(LEG_NAMES.map((name) => pool.openLeg(legs[name].receiver.slot, { path: legs[name].path, telephoneEventPt })));
+      for (const receiver of receivers) receiver.start();
+      this.#active.set(id, session);
+      this.#log.child({ session_id: id }).info(
+        { rtp: session.toJSON().rtp, caller_id: req.callerId, called_number: req.calledNumber, source: req.source },
+        `🎙️ Recording initialized for session ${id}`,
+      );
+      return session;
+    } catch (err) {
+      for (const receiver of receivers) {
+        await receiver.close();
+        ports.release(receiver.port);
+      }
+      if (dirMade) await rm(dir, { recursive: true, force: true });
+      throw err;
+    } finally {
+      this.#reserved.delete(id);
+    }
+  }
+
+  /** End an active session (a second call while it ends gets the same result); 404 when unknown or ended. */
+  hangup(id: string, reason: string): Promise<SessionInfo> {
+    const session = this.#active.get(id);
+    if (session === undefined) throw callrecError('CALLREC_ERR_NOT_FOUND', `no active session "${id}"`);
+    return this.#end(session, reason);
+  }
+
+  /** Stop taking calls and end every active one. */
+  async shutdown(): Promise<void> {
+    this.#accepting = false;
+    this.stopTimeoutSweep();
+    await Promise.allSettled(this.list().map((s) => this.#end(s, 'shutdown')));
+  }
+
+  startTimeoutSweep(): void {
+    const limitMs = this.#deps.config.rtpTimeoutSeconds * 1000;
+    this.#sweep = setInterval(() => {
+      const now = performance.now();
+      for (const session of this.#active.values()) {
+        if (session.state === 'active' && now - session.lastActivityMs() > limitMs) {
+          this.#end(session, 'rtp_timeout').catch(() => {});
+        }
+      }
+    }, TIMEOUT_SWEEP_MS);
+    this.#sweep.unref();
+  }
+
+  stopTimeoutSweep(): void {
+    if (this.#sweep !== null) clearInterval(this.#sweep);
+    this.#sweep = null;
+  }
+
+  #end(session: Session, reason: string): Promise<SessionInfo> {
+    const { pool, ports, index, log } = this.#deps;
+    return session.hangup(async (s) => {
+      log.child({ session_id: s.id }).info({ reason }, 'ending session');
+      try {
+        const info = await finalizeSession(s, { pool, log });
+        index.add(info);
+        return info;
+      } finally {
+        for (const name of LEG_NAMES) ports.release(s.legs[name].receiver.port);
+        this.#active.delete(s.id);
+      }
+    });
+  }
+
+  async #bindLeg(startPerfMs: number): Promise<LegReceiver> {
+    const { config, pool, ports } = this.#deps;
+    for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
+      const port = ports.take();
+      if (port === null) break;
+      const slot = ports.slotOf(port);
+      const receiver = new LegReceiver(slot, port, pool.producerFor(slot), startPerfMs);
+      try {
+        await receiver.bind(config.rtpHost);
+        return receiver;
+      } catch (err) {
+        await receiver.close();
+        ports.release(port);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+      }
+    }
+    throw callrecError('CALLREC_ERR_NO_PORTS');
+  }
+}

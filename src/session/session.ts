@@ -1,0 +1,127 @@
+/**
+ * A session: one call, two legs (SPEC §2). Holds the legs' receivers and the
+ * metadata; hangup() may be called by the API, the RTP timeout, SIP BYE or
+ * shutdown, in any order and any number of times, and finalizes once.
+ */
+import type { LegReceiver } from '../ingest/index.js';
+import { LegCounter } from '../ring/index.js';
+import type { LegStats, SessionInfo } from '../storage/index.js';
+
+export type LegName = 'incoming' | 'outgoing';
+export const LEG_NAMES: readonly LegName[] = ['incoming', 'outgoing'];
+
+export type SessionState = 'active' | 'ending' | 'ended';
+
+export interface SessionLeg {
+  name: LegName;
+  receiver: LegReceiver;
+  /** Live counters the worker writes (see ring/leg-counters.ts). */
+  counters: Uint32Array;
+  fileName: string;
+  path: string;
+}
+
+export interface SessionInit {
+  id: string;
+  callerId: string;
+  calledNumber: string;
+  source: 'http' | 'sip';
+  /** Epoch ms (fractional) of start_time. */
+  startEpochMs: number;
+  startIso: string;
+  /** performance.now() at start_time. */
+  startPerfMs: number;
+  dir: string;
+  legs: Record<LegName, SessionLeg>;
+  announceHost: string;
+}
+
+export class Session {
+  readonly id: string;
+  readonly callerId: string;
+  readonly calledNumber: string;
+  readonly source: 'http' | 'sip';
+  readonly startEpochMs: number;
+  readonly startIso: string;
+  readonly startPerfMs: number;
+  readonly dir: string;
+  readonly legs: Record<LegName, SessionLeg>;
+  readonly announceHost: string;
+  /** Problems worth keeping in the metadata (e.g. "incoming: ENOSPC"). */
+  readonly errors: string[] = [];
+  state: SessionState = 'active';
+  #finalized: Promise<SessionInfo> | null = null;
+
+  constructor(init: SessionInit) {
+    this.id = init.id;
+    this.callerId = init.callerId;
+    this.calledNumber = init.calledNumber;
+    this.source = init.source;
+    this.startEpochMs = init.startEpochMs;
+    this.startIso = init.startIso;
+    this.startPerfMs = init.startPerfMs;
+    this.dir = init.dir;
+    this.legs = init.legs;
+    this.announceHost = init.announceHost;
+  }
+
+  /**
+   * End the call once: `finalize` runs on the first call only; every caller
+   * gets the same finished metadata.
+   */
+  hangup(finalize: (session: Session) => Promise<SessionInfo>): Promise<SessionInfo> {
+    if (this.#finalized === null) {
+      this.state = 'ending';
+      this.#finalized = finalize(this).finally(() => {
+        this.state = 'ended';
+      });
+    }
+    return this.#finalized;
+  }
+
+  /** performance.now() of the newest packet on either leg, or of the start. */
+  lastActivityMs(): number {
+    return Math.max(this.startPerfMs, this.legs.incoming.receiver.lastPacketAt, this.legs.outgoing.receiver.lastPacketAt);
+  }
+
+  legStats(name: LegName): LegStats {
+    const { receiver: r, counters: c } = this.legs[name];
+    return {
+      packets: r.packets,
+      bytes: r.bytes,
+      recorded: c[LegCounter.RECORDED],
+      lost: c[LegCounter.LOST],
+      duplicates: c[LegCounter.DUPLICATE],
+      late: c[LegCounter.LATE],
+      dropped: {
+        ring_full: r.droppedRingFull,
+        wrong_source: r.droppedWrongSource,
+        malformed: r.droppedMalformed + c[LegCounter.MALFORMED],
+        unknown_payload_type: c[LegCounter.UNKNOWN_PAYLOAD_TYPE],
+        before_start: c[LegCounter.BEFORE_START],
+      },
+      telephone_events: c[LegCounter.TELEPHONE_EVENT],
+      comfort_noise: c[LegCounter.COMFORT_NOISE],
+      reanchored: c[LegCounter.REANCHORED],
+      ssrc_changes: c[LegCounter.SSRC_CHANGES],
+      write_errors: c[LegCounter.WRITE_ERRORS],
+    } as LegStats;
+  }
+
+  /** The session as GET /api/sessions shows it. */
+  toJSON(): Record<string, unknown> {
+    return {
+      session_id: this.id,
+      caller_id: this.callerId,
+      called_number: this.calledNumber,
+      start_time: this.startIso,
+      state: this.state,
+      source: this.source,
+      rtp: {
+        incoming: { host: this.announceHost, port: this.legs.incoming.receiver.port },
+        outgoing: { host: this.announceHost, port: this.legs.outgoing.receiver.port },
+      },
+      legs: { incoming: this.legStats('incoming'), outgoing: this.legStats('outgoing') },
+    };
+  }
+}

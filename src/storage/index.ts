@@ -1,0 +1,17 @@
+export { WAV_HEADER_BYTES, WAV_SAMPLE_RATE, createWavHeader, writeWavHeader } from './wav-header.js';
+export {
+  SESSION_INFO_FILE,
+  SESSION_ID_PATTERN,
+  isValidSessionId,
+  audioFileName,
+  fileStamp,
+  isoMicros,
+  sessionDir,
+} from './session-files.js';
+export type { AudioKind } from './session-files.js';
+export { writeSessionInfo, readSessionInfo } from './session-info.js';
+export type { SessionInfo, SessionFiles, SessionStatus, LegStats } from './session-info.js';
+export { RecordingsIndex } from './recordings-index.js';
+export type { Recording, RecordingQuery, AudioFileEntry } from './recordings-index.js';
+export { scanSessionsDir } from './scan.js';
+export type { ScanResult } from './scan.js';

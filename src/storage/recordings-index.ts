@@ -1,0 +1,152 @@
+/**
+ * The recordings index (SPEC §5): every finished session's metadata, kept in
+ * memory, newest first. Built once at start-up from the session_info.json
+ * files, then updated as calls finish, recover or are deleted, so a listing
+ * never touches the disk.
+ */
+import path from 'node:path';
+import type { SessionInfo } from './session-info.js';
+
+export interface AudioFileEntry {
+  filename: string;
+  size_mb: number;
+  path: string;
+}
+
+export interface Recording {
+  session_id: string;
+  caller_id: string;
+  called_number: string;
+  start_time: string;
+  end_time: string;
+  duration_seconds: number;
+  status: string;
+  audio_files: Record<string, AudioFileEntry>;
+}
+
+export interface RecordingQuery {
+  limit: number;
+  offset: number;
+  callerId?: string;
+  calledNumber?: string;
+  fromMs?: number;
+  toMs?: number;
+}
+
+interface Entry {
+  startMs: number;
+  info: SessionInfo;
+}
+
+const BYTES_PER_MB = 1048576;
+
+export class RecordingsIndex {
+  /** As shown in `path`: the sessions dir as configured (e.g. "sessions"). */
+  readonly #displayDir: string;
+  readonly #byId = new Map<string, Entry>();
+  /** Newest first (descending start time, then id for a stable order). */
+  #ordered: Entry[] = [];
+
+  constructor(sessionsDir: string) {
+    this.#displayDir = path.normalize(sessionsDir);
+  }
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  has(sessionId: string): boolean {
+    return this.#byId.has(sessionId);
+  }
+
+  /** Add or replace a finished session. */
+  add(info: SessionInfo): void {
+    if (info.end_time === undefined) return;
+    this.remove(info.session_id);
+    const entry: Entry = { startMs: Date.parse(info.start_time), info };
+    this.#byId.set(info.session_id, entry);
+    // Binary search for the first entry that sorts after this one.
+    let lo = 0;
+    let hi = this.#ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(this.#ordered[mid], entry) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#ordered.splice(lo, 0, entry);
+  }
+
+  /** Add many at once (start-up): one sort instead of many inserts. */
+  addAll(infos: readonly SessionInfo[]): void {
+    for (const info of infos) {
+      if (info.end_time === undefined) continue;
+      this.#byId.set(info.session_id, { startMs: Date.parse(info.start_time), info });
+    }
+    this.#ordered = [...this.#byId.values()].sort(compare);
+  }
+
+  remove(sessionId: string): boolean {
+    const entry = this.#byId.get(sessionId);
+    if (entry === undefined) return false;
+    this.#byId.delete(sessionId);
+    const at = this.#ordered.indexOf(entry);
+    if (at >= 0) this.#ordered.splice(at, 1);
+    return true;
+  }
+
+  get(sessionId: string): Recording | null {
+    const entry = this.#byId.get(sessionId);
+    return entry === undefined ? null : this.#toRecording(entry.info);
+  }
+
+  info(sessionId: string): SessionInfo | null {
+    return this.#byId.get(sessionId)?.info ?? null;
+  }
+
+  query(q: RecordingQuery): { total: number; recordings: Recording[] } {
+    const matches: SessionInfo[] = [];
+    let total = 0;
+    for (const entry of this.#ordered) {
+      const info = entry.info;
+      if (q.callerId !== undefined && info.caller_id !== q.callerId) continue;
+      if (q.calledNumber !== undefined && info.called_number !== q.calledNumber) continue;
+      if (q.fromMs !== undefined && !(entry.startMs >= q.fromMs)) continue;
+      if (q.toMs !== undefined && !(entry.startMs <= q.toMs)) continue;
+      if (total >= q.offset && matches.length < q.limit) matches.push(info);
+      total++;
+    }
+    return { total, recordings: matches.map((info) => this.#toRecording(info)) };
+  }
+
+  /** Finished sessions that started before `epochMs` (for retention). */
+  startedBefore(epochMs: number): string[] {
+    return this.#ordered.filter((e) => e.startMs < epochMs).map((e) => e.info.session_id);
+  }
+
+  #toRecording(info: SessionInfo): Recording {
+    const audio: Record<string, AudioFileEntry> = {};
+    for (const [key, filename] of Object.entries(info.files)) {
+      const bytes = info.file_bytes?.[key] ?? 0;
+      audio[key] = {
+        filename,
+        size_mb: Math.round((bytes / BYTES_PER_MB) * 100) / 100,
+        path: path.join(this.#displayDir, info.session_id, filename),
+      };
+    }
+    return {
+      session_id: info.session_id,
+      caller_id: info.caller_id,
+      called_number: info.called_number,
+      start_time: info.start_time,
+      end_time: info.end_time as string,
+      duration_seconds: info.duration_seconds ?? 0,
+      status: info.status,
+      audio_files: audio,
+    };
+  }
+}
+
+function compare(a: Entry, b: Entry): number {
+  if (a.startMs !== b.startMs) return b.startMs - a.startMs;
+  return a.info.session_id < b.info.session_id ? -1 : a.info.session_id > b.info.session_id ? 1 : 0;
+}
