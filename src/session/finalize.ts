@@ -34,6 +34,7 @@ async function fileSize(file: string): Promise<number> {
 
 export function baseInfo(session: Session): SessionInfo {
   return {
+    ...session.extraInfo,
     session_id: session.id,
     caller_id: session.callerId,
     called_number: session.calledNumber,

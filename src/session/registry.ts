@@ -30,6 +30,8 @@ export interface CreateSessionRequest {
   source: 'http' | 'sip';
   /** telephone-event payload type per leg (negotiated by SIP); default 101. */
   telephoneEventPt?: number;
+  /** More metadata for session_info.json (e.g. `siprec`, `sip_call_id`). */
+  extraInfo?: Record<string, unknown>;
 }
 
 export interface RegistryDeps {
@@ -117,6 +119,7 @@ export class SessionRegistry {
         dir,
         legs,
         announceHost: config.publicHost,
+        extraInfo: req.extraInfo,
       });
       await writeSessionInfo(dir, baseInfo(session));
       const telephoneEventPt = req.telephoneEventPt ?? DEFAULT_TELEPHONE_EVENT_PT;

@@ -34,6 +34,8 @@ export interface SessionInit {
   dir: string;
   legs: Record<LegName, SessionLeg>;
   announceHost: string;
+  /** More metadata kept in session_info.json (e.g. `siprec`, `sip_call_id`). */
+  extraInfo?: Record<string, unknown>;
 }
 
 export class Session {
@@ -49,6 +51,8 @@ export class Session {
   readonly announceHost: string;
   /** Problems worth keeping in the metadata (e.g. "incoming: ENOSPC"). */
   readonly errors: string[] = [];
+  /** More metadata for session_info.json; the SIP layer may update it while the call runs. */
+  readonly extraInfo: Record<string, unknown>;
   state: SessionState = 'active';
   #finalized: Promise<SessionInfo> | null = null;
 
@@ -63,6 +67,7 @@ export class Session {
     this.dir = init.dir;
     this.legs = init.legs;
     this.announceHost = init.announceHost;
+    this.extraInfo = { ...init.extraInfo };
   }
 
   /**
