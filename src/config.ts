@@ -21,6 +21,11 @@ export interface Config {
   readonly rtpTimeoutSeconds: number;
   readonly retentionDays: number | null;
   readonly logLevel: string;
+  /**
+   * Test only (env CALLREC_TEST_SLOW_PACKET_MS, no flag): each worker sleeps
+   * this long per packet, to prove that a slow consumer drops and counts.
+   */
+  readonly testSlowPacketMs: number;
 }
 
 interface FlagSpec {
@@ -125,6 +130,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     rtpTimeoutSeconds: parsePositive('rtp-timeout', get('rtp-timeout') as string, false),
     retentionDays: retention === undefined ? null : parsePositive('retention-days', retention, false),
     logLevel,
+    testSlowPacketMs: env.CALLREC_TEST_SLOW_PACKET_MS === undefined ? 0 : parsePositive('CALLREC_TEST_SLOW_PACKET_MS', env.CALLREC_TEST_SLOW_PACKET_MS, false),
   };
   return { help: false, config: Object.freeze(config) };
 }

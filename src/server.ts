@@ -45,7 +45,7 @@ function listen(server: http.Server, host: string, port: number): Promise<number
   });
 }
 
-export async function startRecorder(config: Config, log: Logger, options: { slowPacketMs?: number } = {}): Promise<Recorder> {
+export async function startRecorder(config: Config, log: Logger): Promise<Recorder> {
   await checkSessionsDir(config.sessionsDir);
   const ports = new PortPool(config.rtpPortMin, config.rtpPortMax);
   const index = new RecordingsIndex(config.sessionsDir);
@@ -54,7 +54,7 @@ export async function startRecorder(config: Config, log: Logger, options: { slow
     slots: ports.size,
     ringBytes: RING_BYTES,
     log,
-    slowPacketMs: options.slowPacketMs,
+    slowPacketMs: config.testSlowPacketMs,
     onWriteError: (slot, code) => {
       const owner = registry.bySlot(slot);
       if (owner === null) return;

@@ -99,9 +99,9 @@ export class RecorderPool {
    * Queue CLOSE behind every packet already queued for the slot; resolves
    * when the worker has written them all, fixed the header and closed the file.
    */
-  async closeLeg(slot: number): Promise<LegCloseReport> {
+  async closeLeg(slot: number, endSamples: number): Promise<LegCloseReport> {
     const closed = new Promise<LegCloseReport>((resolve) => this.#closing.set(slot, resolve));
-    await this.#pushControl(slot, RecordType.CLOSE, null);
+    await this.#pushControl(slot, RecordType.CLOSE, null, endSamples);
     return closed;
   }
 
@@ -154,7 +154,7 @@ export class RecorderPool {
     for (const [slot, resolve] of this.#closing) {
       if (slot % this.#lanes.length === index) {
         this.#closing.delete(slot);
-        resolve({ samples: 0, dataBytes: 0, error: 'EWORKER', writeErrors: 0 });
+        resolve({ samples: 0, hasAudio: false, dataBytes: 0, error: 'EWORKER', writeErrors: 0 });
       }
     }
     if (!this.#stopping && index >= 0) {
@@ -181,15 +181,15 @@ export class RecorderPool {
     }
   }
 
-  #pushControl(slot: number, type: RecordType, payload: Uint8Array | null): Promise<void> {
-    return this.#pushControlTo(this.#lanes[slot % this.#lanes.length], type, payload, slot);
+  #pushControl(slot: number, type: RecordType, payload: Uint8Array | null, value = 0): Promise<void> {
+    return this.#pushControlTo(this.#lanes[slot % this.#lanes.length], type, payload, slot, value);
   }
 
-  #pushControlTo(lane: DrainLane, type: RecordType, payload: Uint8Array | null, slot = 0): Promise<void> {
-    if (lane.producer.pushControl(type, slot, payload)) return Promise.resolve();
+  #pushControlTo(lane: DrainLane, type: RecordType, payload: Uint8Array | null, slot = 0, value = 0): Promise<void> {
+    if (lane.producer.pushControl(type, slot, payload, value)) return Promise.resolve();
     return new Promise((resolve) => {
       const retry = () => {
-        if (lane.producer.pushControl(type, slot, payload)) resolve();
+        if (lane.producer.pushControl(type, slot, payload, value)) resolve();
         else setTimeout(retry, CONTROL_RETRY_MS);
       };
       setTimeout(retry, CONTROL_RETRY_MS);

@@ -27,7 +27,7 @@ export function runDrainLoop(task: DrainTask): DrainResult {
   let lastTickMs = Date.now();
 
   const openLeg = (slot: number, data: Uint8Array, offset: number, length: number) => {
-    legs.get(slot)?.close();
+    legs.get(slot)?.close(0);
     try {
       // slice(): TextDecoder does not read shared memory.
       const request = JSON.parse(decoder.decode(data.slice(offset, offset + length))) as LegOpenRequest;
@@ -39,10 +39,10 @@ export function runDrainLoop(task: DrainTask): DrainResult {
     }
   };
 
-  const closeLeg = (slot: number) => {
+  const closeLeg = (slot: number, endSamples: number) => {
     const leg = legs.get(slot);
     legs.delete(slot);
-    const report = leg ? leg.close() : { samples: 0, dataBytes: 0, error: 'ENOTOPEN', writeErrors: 0 };
+    const report = leg ? leg.close(endSamples) : { samples: 0, hasAudio: false, dataBytes: 0, error: 'ENOTOPEN', writeErrors: 0 };
     post({ code: 'LEG_CLOSED', slot, report });
   };
 
@@ -61,7 +61,7 @@ export function runDrainLoop(task: DrainTask): DrainResult {
         openLeg(slot, data, offset, length);
         return true;
       case RecordType.CLOSE:
-        closeLeg(slot);
+        closeLeg(slot, arrival);
         return true;
       case RecordType.STOP:
         stopped = true;
@@ -80,6 +80,6 @@ export function runDrainLoop(task: DrainTask): DrainResult {
     }
     if (visited === 0 && !stopped) consumer.waitForWork(IDLE_WAIT_MS);
   }
-  for (const slot of [...legs.keys()]) closeLeg(slot);
+  for (const slot of [...legs.keys()]) closeLeg(slot, 0);
   return { ok: true, packets };
 }

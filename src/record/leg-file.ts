@@ -4,7 +4,7 @@
  * into a state rather than a throw, reported once. Synchronous on purpose:
  * it runs on a worker thread whose only job is this.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { WAV_HEADER_BYTES, writeWavHeader } from '../storage/wav-header.js';
 
 export class LegFile {
@@ -28,6 +28,16 @@ export class LegFile {
   /** Write `length` bytes of `bytes` at data offset `dataOffset` (bytes after the header). */
   writeData(bytes: Uint8Array, length: number, dataOffset: number): boolean {
     return this.#write(bytes, length, WAV_HEADER_BYTES + dataOffset);
+  }
+
+  /** Grow the data to `dataBytes` with silence (zeros; sparse on most filesystems). */
+  extend(dataBytes: number): void {
+    if (this.#fd < 0) return;
+    try {
+      ftruncateSync(this.#fd, WAV_HEADER_BYTES + dataBytes);
+    } catch (err) {
+      this.#fail(err);
+    }
   }
 
   writeHeader(dataBytes: number): void {

@@ -35,7 +35,10 @@ export interface LegOpenRequest {
 }
 
 export interface LegCloseReport {
+  /** Length of the file's audio data in samples (padded to the end of the call). */
   samples: number;
+  /** Whether any audio packet was recorded. */
+  hasAudio: boolean;
   dataBytes: number;
   error: string | null;
   writeErrors: number;
@@ -89,8 +92,11 @@ export class LegRecorder {
       return;
     }
     const timeline = this.#timeline;
-    if (timeline.place(header.ssrc, header.sequenceNumber, header.timestamp, arrival) === Placement.DUPLICATE) {
+    const placement = timeline.place(header.ssrc, header.sequenceNumber, header.timestamp, arrival);
+    if (placement !== Placement.PLACE) {
       counters[LegCounter.DUPLICATE] = timeline.duplicates;
+      counters[LegCounter.LATE] = timeline.late;
+      counters[LegCounter.TOO_LATE] = timeline.tooLate;
       return;
     }
     if (timeline.position < 0) {
@@ -119,12 +125,22 @@ export class LegRecorder {
     }
   }
 
-  close(): LegCloseReport {
+  /**
+   * Write what is pending, pad the leg with silence to `endSamples` (the end
+   * of the call on the session's timeline, so every leg is as long as the
+   * call), write the final header, close.
+   */
+  close(endSamples: number): LegCloseReport {
     this.#flushWindow();
+    const hasAudio = this.#counters[LegCounter.RECORDED] > 0;
+    if (endSamples > this.#end) {
+      this.#file.extend(endSamples * 2);
+      this.#end = endSamples;
+    }
     this.#file.close(this.#end * 2);
     this.#counters[LegCounter.WRITE_ERRORS] = this.#file.writeErrors;
     this.#counters[LegCounter.SAMPLES] = this.#end;
-    return { samples: this.#end, dataBytes: this.#end * 2, error: this.#file.error, writeErrors: this.#file.writeErrors };
+    return { samples: this.#end, hasAudio, dataBytes: this.#end * 2, error: this.#file.error, writeErrors: this.#file.writeErrors };
   }
 
   #put(position: number, table: Int16Array, data: Uint8Array, offset: number, samples: number): void {

@@ -12,6 +12,12 @@ import { sequenceDelta, timestampDelta } from '../rtp/index.js';
 
 /** Largest disagreement between RTP clock and arrival clock we accept (1 s). */
 export const MAX_CLOCK_DISAGREEMENT_SAMPLES = 8000;
+/**
+ * How far behind the arrival clock a reordered (late) packet may still land:
+ * it was delayed in the network, so it lags by its delay on top of any jitter.
+ * A late packet never re-anchors the leg; past this it is dropped.
+ */
+export const MAX_LATE_SAMPLES = 3 * 8000;
 /** Sequence numbers remembered for duplicate detection. */
 const SEQ_WINDOW = 1024;
 
@@ -20,6 +26,8 @@ export const Placement = {
   PLACE: 0,
   /** Already seen: ignore. */
   DUPLICATE: 1,
+  /** Reordered, and too far from the arrival clock to trust: drop. */
+  TOO_LATE: 2,
 } as const;
 
 export class LegTimeline {
@@ -30,6 +38,7 @@ export class LegTimeline {
   ssrcChanges = 0;
   duplicates = 0;
   late = 0;
+  tooLate = 0;
   #ssrc = 0;
   #anchorTimestamp = 0;
   #anchorPosition = 0;
@@ -59,11 +68,19 @@ export class LegTimeline {
     }
     this.#seen[key] = seq;
     this.#received++;
-    if (seq > this.#highestSeq) this.#highestSeq = seq;
-    else this.late++;
-
     const position = this.#anchorPosition + timestampDelta(timestamp, this.#anchorTimestamp);
     const disagreement = position - arrival;
+    if (seq < this.#highestSeq) {
+      // Reordered: lands where its timestamp says, but never moves the anchor.
+      this.late++;
+      if (disagreement > MAX_CLOCK_DISAGREEMENT_SAMPLES || disagreement < -MAX_LATE_SAMPLES) {
+        this.tooLate++;
+        return Placement.TOO_LATE;
+      }
+      this.position = position;
+      return Placement.PLACE;
+    }
+    this.#highestSeq = seq;
     if (disagreement > MAX_CLOCK_DISAGREEMENT_SAMPLES || disagreement < -MAX_CLOCK_DISAGREEMENT_SAMPLES) {
       this.reanchored++;
       this.#anchor(timestamp, arrival);

@@ -32,6 +32,8 @@ export const LegCounter = {
   SAMPLES: 11,
   /** Would have landed before the start of the session. */
   BEFORE_START: 12,
+  /** Reordered so far (over 3 s) that it was dropped. */
+  TOO_LATE: 13,
 } as const;
 export type LegCounter = (typeof LegCounter)[keyof typeof LegCounter];
 

@@ -51,9 +51,12 @@ export class RingProducer {
     return this.#push(RecordType.PACKET, slot, arrivalSamples, packet, packet.length, CONTROL_RESERVE_BYTES);
   }
 
-  /** Queue a control record; may use the reserve that packets leave free. */
-  pushControl(type: RecordType, slot: number, payload: Uint8Array | null): boolean {
-    const ok = this.#push(type, slot, 0, payload, payload === null ? 0 : payload.length, 0);
+  /**
+   * Queue a control record; may use the reserve that packets leave free.
+   * `arrivalSamples` carries the session time for CLOSE (end of the call).
+   */
+  pushControl(type: RecordType, slot: number, payload: Uint8Array | null, arrivalSamples = 0): boolean {
+    const ok = this.#push(type, slot, arrivalSamples, payload, payload === null ? 0 : payload.length, 0);
     if (ok) Atomics.notify(this.#ctrl, RING_WORD_WAKE);
     return ok;
   }

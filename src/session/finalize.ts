@@ -23,6 +23,7 @@ export interface FinalizeDeps {
 }
 
 const BYTES_PER_MB = 1048576;
+const SAMPLES_PER_MS = 8;
 
 async function fileSize(file: string): Promise<number> {
   try {
@@ -54,7 +55,9 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   log.info(`🛑 Stopping recording for session ${session.id}`);
 
   await Promise.all(LEG_NAMES.map((name) => session.legs[name].receiver.close()));
-  const reports = await Promise.all(LEG_NAMES.map((name) => deps.pool.closeLeg(session.legs[name].receiver.slot)));
+  // Every leg is padded to the end of the call: all files share one timeline and length.
+  const endSamples = Math.round((endEpochMs - session.startEpochMs) * SAMPLES_PER_MS);
+  const reports = await Promise.all(LEG_NAMES.map((name) => deps.pool.closeLeg(session.legs[name].receiver.slot, endSamples)));
   reports.forEach((report, i) => {
     if (report.error !== null) session.errors.push(`${LEG_NAMES[i]}: ${report.error} (${report.writeErrors} failed writes)`);
   });
@@ -64,7 +67,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
     incoming_audio: session.legs.incoming.path,
     outgoing_audio: session.legs.outgoing.path,
   };
-  if (reports[0].samples > 0 && reports[1].samples > 0) {
+  if (reports[0].hasAudio && reports[1].hasAudio) {
     log.info('🎵 Creating mixed audio recording...');
     const mixedName = audioFileName('mixed', session.startEpochMs);
     const mixedPath = path.join(session.dir, mixedName);

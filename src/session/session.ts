@@ -104,6 +104,7 @@ export class Session {
         malformed: r.droppedMalformed + c[LegCounter.MALFORMED],
         unknown_payload_type: c[LegCounter.UNKNOWN_PAYLOAD_TYPE],
         before_start: c[LegCounter.BEFORE_START],
+        too_late: c[LegCounter.TOO_LATE],
       },
       telephone_events: c[LegCounter.TELEPHONE_EVENT],
       comfort_noise: c[LegCounter.COMFORT_NOISE],
