@@ -17,6 +17,7 @@ export const ERROR_TABLE = {
   CALLREC_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
   CALLREC_ERR_NO_PORTS: { status: 503, message: 'no free RTP ports' },
   CALLREC_ERR_SHUTTING_DOWN: { status: 503, message: 'shutting down: not taking new calls' },
+  CALLREC_ERR_STORAGE: { status: 503, message: 'cannot write to the sessions directory' },
   CALLREC_ERR_WORKER: { status: 500, message: 'recording worker failed' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

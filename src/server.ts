@@ -58,8 +58,11 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     onWriteError: (slot, code) => {
       const owner = registry.bySlot(slot);
       if (owner === null) return;
-      owner.session.errors.push(`${owner.leg}: ${code}`);
-      log.child({ session_id: owner.session.id }).error({ leg: owner.leg, code }, `recording write failed on ${owner.leg} leg: ${code}`);
+      // Logged once per call, however many writes fail; finalize puts each leg's failure in the metadata.
+      if (!owner.session.writeFailureLogged) {
+        owner.session.writeFailureLogged = true;
+        log.child({ session_id: owner.session.id }).error({ leg: owner.leg, code }, `recording write failed on ${owner.leg} leg: ${code}`);
+      }
     },
   });
   const registry = new SessionRegistry({ config, pool, ports, index, log });

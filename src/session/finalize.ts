@@ -92,7 +92,15 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   info.file_bytes = fileBytes;
   info.stats = stats;
   if (session.errors.length > 0) info.errors = [...session.errors];
-  await writeSessionInfo(session.dir, info);
+  try {
+    await writeSessionInfo(session.dir, info);
+  } catch (err) {
+    // E.g. a full disk. The files are closed and playable; the session_info.json
+    // written at the start (no end_time) stays, so the next start recovers it.
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    log.error({ code }, `could not write session_info.json: ${code}`);
+    info.errors = [...(info.errors ?? []), `session_info.json: ${code}`];
+  }
 
   const labels: Record<string, string> = { incoming_audio: 'Incoming', outgoing_audio: 'Outgoing', mixed_audio: 'Mixed' };
   for (const [key, file] of Object.entries(paths)) {

@@ -133,6 +133,10 @@ export class SessionRegistry {
       );
       return session;
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO' || code === 'EACCES') {
+        err = callrecError('CALLREC_ERR_STORAGE', `cannot write to the sessions directory (${code})`, err);
+      }
       for (const receiver of receivers) {
         await receiver.close();
         ports.release(receiver.port);

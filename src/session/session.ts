@@ -54,6 +54,8 @@ export class Session {
   /** More metadata for session_info.json; the SIP layer may update it while the call runs. */
   readonly extraInfo: Record<string, unknown>;
   state: SessionState = 'active';
+  /** A write failure (e.g. ENOSPC) has been logged for this call: log it once, not per packet. */
+  writeFailureLogged = false;
   #finalized: Promise<SessionInfo> | null = null;
 
   constructor(init: SessionInit) {
