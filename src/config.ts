@@ -21,6 +21,18 @@ export interface Config {
   readonly rtpTimeoutSeconds: number;
   readonly retentionDays: number | null;
   readonly logLevel: string;
+  /** Also write stereo_*.wav (left = incoming, right = outgoing) at hangup. */
+  readonly stereo: boolean;
+  /** POST each completed/recovered recording here (null: off). */
+  readonly webhookUrl: string | null;
+  /** HMAC-SHA256 key for X-Callrec-Signature (null: unsigned). */
+  readonly webhookSecret: string | null;
+  /** Post-processing command and its arguments, run without a shell (null: off). */
+  readonly onComplete: readonly string[] | null;
+  readonly onCompleteTimeoutSeconds: number;
+  readonly onCompleteConcurrency: number;
+  /** Calls shorter than this are discarded at hangup (0: keep all). */
+  readonly minDurationSeconds: number;
   /**
    * Test only (env CALLREC_TEST_SLOW_PACKET_MS, no flag): each worker sleeps
    * this long per packet, to prove that a slow consumer drops and counts.
@@ -32,6 +44,8 @@ interface FlagSpec {
   env: string;
   help: string;
   default?: string;
+  /** A switch: `--stereo`, or env `1`/`true`/`0`/`false`. */
+  boolean?: true;
 }
 
 export const FLAGS: Record<string, FlagSpec> = {
@@ -47,6 +61,13 @@ export const FLAGS: Record<string, FlagSpec> = {
   'rtp-timeout': { env: 'CALLREC_RTP_TIMEOUT', default: '60', help: 'seconds without RTP on both legs that end a call' },
   'retention-days': { env: 'CALLREC_RETENTION_DAYS', help: 'delete finished recordings older than this (default: keep)' },
   'log-level': { env: 'CALLREC_LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug or trace' },
+  stereo: { env: 'CALLREC_STEREO', boolean: true, help: 'also write stereo_*.wav (left = incoming, right = outgoing)' },
+  'webhook-url': { env: 'CALLREC_WEBHOOK_URL', help: 'POST each finished recording (JSON) to this http(s) URL' },
+  'webhook-secret': { env: 'CALLREC_WEBHOOK_SECRET', help: 'sign webhook bodies: X-Callrec-Signature: sha256=<hex HMAC>' },
+  'on-complete': { env: 'CALLREC_ON_COMPLETE', help: 'command run with the session directory as last argument (JSON array or words; no shell)' },
+  'on-complete-timeout': { env: 'CALLREC_ON_COMPLETE_TIMEOUT', default: '300', help: 'seconds before the on-complete command is killed' },
+  'on-complete-concurrency': { env: 'CALLREC_ON_COMPLETE_CONCURRENCY', default: '2', help: 'on-complete commands running at once' },
+  'min-duration': { env: 'CALLREC_MIN_DURATION', default: '0', help: 'discard calls shorter than this many seconds' },
 };
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -55,9 +76,9 @@ export function usage(): string {
   const lines = ['Usage: callrec [options]', '', 'Records G.711 RTP calls to WAV files. Options (each also an environment variable):', ''];
   for (const [name, spec] of Object.entries(FLAGS)) {
     const def = spec.default === undefined ? '' : ` (default: ${spec.default})`;
-    lines.push(`  --${name.padEnd(16)} ${spec.env.padEnd(24)} ${spec.help}${def}`);
+    lines.push(`  --${name.padEnd(24)} ${spec.env.padEnd(32)} ${spec.help}${def}`);
   }
-  lines.push(`  --${'help'.padEnd(16)} ${''.padEnd(24)} show this help`);
+  lines.push(`  --${'help'.padEnd(24)} ${''.padEnd(32)} show this help`);
   return lines.join('\n');
 }
 
@@ -79,11 +100,55 @@ function parsePositive(flag: string, value: string, integer: boolean): number {
   return n;
 }
 
+function parseNonNegative(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) fail(`--${flag}: "${value}" must be a number >= 0`);
+  return n;
+}
+
+function parseUrl(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(`--webhook-url: "${value}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`--webhook-url: "${value}" must be http or https`);
+  return url.href;
+}
+
+/**
+ * A command without a shell: a JSON array of strings, or words split on
+ * white space with '…' and "…" quoting (no expansion of any kind).
+ */
+export function parseCommand(value: string | undefined): string[] | null {
+  if (value === undefined || value.trim() === '') return null;
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      fail('--on-complete: not a valid JSON array');
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
+      fail('--on-complete: the JSON array must hold at least one string and only strings');
+    }
+    return parsed as string[];
+  }
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(trimmed); m !== null; m = re.exec(trimmed)) words.push(m[1] ?? m[2] ?? m[3]);
+  if (/["']/.test(trimmed.replace(re, ''))) fail('--on-complete: unbalanced quote');
+  return words;
+}
+
 export type ParsedCli = { help: true } | { help: false; config: Config };
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCli {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const name of Object.keys(FLAGS)) options[name] = { type: 'string' };
+  for (const [name, spec] of Object.entries(FLAGS)) options[name] = { type: spec.boolean ? 'boolean' : 'string' };
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
@@ -98,6 +163,15 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     const fromEnv = env[FLAGS[name].env];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     return FLAGS[name].default;
+  };
+
+  const getSwitch = (name: string): boolean => {
+    if (values[name] === true) return true;
+    const fromEnv = env[FLAGS[name].env];
+    if (fromEnv === undefined || fromEnv === '') return false;
+    if (/^(1|true|yes|on)$/i.test(fromEnv)) return true;
+    if (/^(0|false|no|off)$/i.test(fromEnv)) return false;
+    fail(`${FLAGS[name].env}: "${fromEnv}" must be true or false`);
   };
 
   const range = get('rtp-ports') as string;
@@ -130,6 +204,13 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     rtpTimeoutSeconds: parsePositive('rtp-timeout', get('rtp-timeout') as string, false),
     retentionDays: retention === undefined ? null : parsePositive('retention-days', retention, false),
     logLevel,
+    stereo: getSwitch('stereo'),
+    webhookUrl: parseUrl(get('webhook-url')),
+    webhookSecret: get('webhook-secret') ?? null,
+    onComplete: parseCommand(get('on-complete')),
+    onCompleteTimeoutSeconds: parsePositive('on-complete-timeout', get('on-complete-timeout') as string, false),
+    onCompleteConcurrency: parsePositive('on-complete-concurrency', get('on-complete-concurrency') as string, true),
+    minDurationSeconds: parseNonNegative('min-duration', get('min-duration') as string),
     testSlowPacketMs: env.CALLREC_TEST_SLOW_PACKET_MS === undefined ? 0 : parsePositive('CALLREC_TEST_SLOW_PACKET_MS', env.CALLREC_TEST_SLOW_PACKET_MS, false),
   };
   return { help: false, config: Object.freeze(config) };
