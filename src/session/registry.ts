@@ -34,6 +34,9 @@ export interface CreateSessionRequest {
   extraInfo?: Record<string, unknown>;
 }
 
+/** Told after a session is finalized and listed (metrics, webhooks, hooks). */
+export type FinalizedListener = (info: SessionInfo, session: Session, finalizeSeconds: number) => void;
+
 export interface RegistryDeps {
   config: Config;
   pool: RecorderPool;
@@ -48,6 +51,7 @@ export class SessionRegistry {
   readonly #active = new Map<string, Session>();
   /** Ids being created right now (between the check and the directory). */
   readonly #reserved = new Set<string>();
+  readonly #finalizedListeners: FinalizedListener[] = [];
   #accepting = true;
   #sweep: NodeJS.Timeout | null = null;
 
@@ -66,6 +70,11 @@ export class SessionRegistry {
 
   list(): Session[] {
     return [...this.#active.values()];
+  }
+
+  /** Call `listener` after every finalized session (a throwing listener is logged, never fatal). */
+  onFinalized(listener: FinalizedListener): void {
+    this.#finalizedListeners.push(listener);
   }
 
   /** The session owning a leg slot (for per-slot worker reports). */
@@ -184,9 +193,18 @@ export class SessionRegistry {
     const { pool, ports, index, log } = this.#deps;
     return session.hangup(async (s) => {
       log.child({ session_id: s.id }).info({ reason }, 'ending session');
+      const started = performance.now();
       try {
         const info = await finalizeSession(s, { pool, log });
         index.add(info);
+        const seconds = (performance.now() - started) / 1000;
+        for (const listener of this.#finalizedListeners) {
+          try {
+            listener(info, s, seconds);
+          } catch (err) {
+            log.error({ err, session_id: s.id }, 'finalized listener failed');
+          }
+        }
         return info;
       } finally {
         for (const name of LEG_NAMES) ports.release(s.legs[name].receiver.port);
