@@ -38,6 +38,8 @@ export interface Config {
    * this long per packet, to prove that a slow consumer drops and counts.
    */
   readonly testSlowPacketMs: number;
+  /** Test only (env CALLREC_TEST_RING_BYTES): ring capacity, a power of two; 0 = default. */
+  readonly testRingBytes: number;
 }
 
 interface FlagSpec {
@@ -174,6 +176,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     fail(`${FLAGS[name].env}: "${fromEnv}" must be true or false`);
   };
 
+  const ringBytes = env.CALLREC_TEST_RING_BYTES === undefined ? 0 : parsePositive('CALLREC_TEST_RING_BYTES', env.CALLREC_TEST_RING_BYTES, true);
+  if (ringBytes !== 0 && (ringBytes < 4096 || (ringBytes & (ringBytes - 1)) !== 0)) fail('CALLREC_TEST_RING_BYTES must be a power of two >= 4096');
+
   const range = get('rtp-ports') as string;
   const m = /^(\d+)-(\d+)$/.exec(range);
   if (!m) fail(`--rtp-ports: "${range}" must look like 20000-29999`);
@@ -211,6 +216,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     onCompleteTimeoutSeconds: parsePositive('on-complete-timeout', get('on-complete-timeout') as string, false),
     onCompleteConcurrency: parsePositive('on-complete-concurrency', get('on-complete-concurrency') as string, true),
     minDurationSeconds: parseNonNegative('min-duration', get('min-duration') as string),
+    testRingBytes: ringBytes,
     testSlowPacketMs: env.CALLREC_TEST_SLOW_PACKET_MS === undefined ? 0 : parsePositive('CALLREC_TEST_SLOW_PACKET_MS', env.CALLREC_TEST_SLOW_PACKET_MS, false),
   };
   return { help: false, config: Object.freeze(config) };

@@ -52,7 +52,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   const pool = new RecorderPool({
     workers: config.workers,
     slots: ports.size,
-    ringBytes: RING_BYTES,
+    ringBytes: config.testRingBytes || RING_BYTES,
     log,
     slowPacketMs: config.testSlowPacketMs,
     onWriteError: (slot, code) => {
