@@ -61,10 +61,11 @@ export class ServerProcess {
   #partial = '';
   readonly #waiters = new Set<() => void>();
 
-  constructor(args: readonly string[], cwd: string | undefined) {
+  /** `env`: extra environment variables (e.g. CALLREC_TEST_* hooks), merged over the clean environment. */
+  constructor(args: readonly string[], cwd: string | undefined, env: Record<string, string> = {}) {
     assertBuilt();
     this.args = args;
-    this.child = spawn(process.execPath, [MAIN_JS, ...args], { cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [MAIN_JS, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
@@ -183,6 +184,8 @@ export interface ServerOptions {
   args?: readonly string[];
   cwd?: string;
   readyTimeoutMs?: number;
+  /** Extra environment variables for the server (e.g. CALLREC_TEST_SLOW_PACKET_MS). */
+  env?: Record<string, string>;
 }
 
 const servers = new Set<ServerProcess>();
@@ -201,7 +204,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     '--log-level', 'info',
     ...(opts.args ?? []),
   ];
-  const server = new ServerProcess(args, opts.cwd);
+  const server = new ServerProcess(args, opts.cwd, opts.env);
   servers.add(server);
   const ready = await server.waitForLog((l) => l.msg === 'callrec ready', opts.readyTimeoutMs ?? 15_000);
   const match = /^127\.0\.0\.1:(\d+)$/.exec(String(ready.http));
