@@ -1,3 +1,4 @@
+export { extendWav } from './wav-extend.js';
 export { WAV_HEADER_BYTES, WAV_SAMPLE_RATE, createWavHeader, writeWavHeader } from './wav-header.js';
 export {
   SESSION_INFO_FILE,
@@ -11,6 +12,7 @@ export {
 export type { AudioKind } from './session-files.js';
 export { writeSessionInfo, readSessionInfo } from './session-info.js';
 export type { SessionInfo, SessionFiles, SessionStatus, LegStats } from './session-info.js';
+export { updateSessionInfo, updateListedSessionInfo } from './session-info-update.js';
 export { RecordingsIndex } from './recordings-index.js';
 export type { Recording, RecordingQuery, AudioFileEntry } from './recordings-index.js';
 export { scanSessionsDir } from './scan.js';

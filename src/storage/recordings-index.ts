@@ -22,6 +22,10 @@ export interface Recording {
   duration_seconds: number;
   status: string;
   audio_files: Record<string, AudioFileEntry>;
+  /** Completion webhook delivery state (src/webhook/), when a webhook applies. */
+  webhook?: unknown;
+  /** Post-processing command result (src/hooks/), when --on-complete is set. */
+  on_complete?: unknown;
 }
 
 export interface RecordingQuery {
@@ -133,7 +137,7 @@ export class RecordingsIndex {
         path: path.join(this.#displayDir, info.session_id, filename),
       };
     }
-    return {
+    const recording: Recording = {
       session_id: info.session_id,
       caller_id: info.caller_id,
       called_number: info.called_number,
@@ -143,6 +147,9 @@ export class RecordingsIndex {
       status: info.status,
       audio_files: audio,
     };
+    if (info.webhook !== undefined) recording.webhook = info.webhook;
+    if (info.on_complete !== undefined) recording.on_complete = info.on_complete;
+    return recording;
   }
 }
 
