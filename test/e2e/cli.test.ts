@@ -1,0 +1,137 @@
+/**
+ * The command line (issue 2, point 7): --help, and bad configuration exits
+ * 2 with exactly one line on stderr before anything is recorded.
+ * RTP ports 40500-40599.
+ */
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sleep, startCall } from '../helpers/calls.js';
+import type { StartedCall } from '../helpers/calls.js';
+import { killServers, runCli, startServer } from '../helpers/server.js';
+import type { CliResult } from '../helpers/server.js';
+import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+
+const RTP_PORTS = '40500-40599';
+const SPEC_FLAGS = [
+  '--http-host', '--http-port', '--rtp-host', '--public-host', '--rtp-ports', '--sip-port', '--sessions-dir',
+  '--workers', '--api-token', '--rtp-timeout', '--retention-days', '--log-level',
+];
+
+const opened: StartedCall[] = [];
+let blocker: net.Server | null = null;
+
+test.after(async () => {
+  for (const call of opened) await Promise.all([call.incoming.close(), call.outgoing.close()]);
+  killServers();
+  if (blocker !== null) await new Promise((resolve) => blocker!.close(resolve));
+  removeTempDirs();
+});
+
+/** Flags every run gets, so only the one under test is wrong. */
+function baseArgs(sessionsDir: string): string[] {
+  return ['--http-port', '0', '--sip-port', '0', '--rtp-ports', RTP_PORTS, '--workers', '1', '--sessions-dir', sessionsDir];
+}
+
+function assertConfigError(res: CliResult, what: string, mention: RegExp): void {
+  assert.is(res.signal, null, `${what}: exited by itself`);
+  assert.is(res.code, 2, `${what}: exit code (stderr: ${res.stderr})`);
+  assert.ok(res.stderr.endsWith('\n'), `${what}: stderr is a whole line: ${JSON.stringify(res.stderr)}`);
+  const lines = res.stderr.slice(0, -1).split('\n');
+  assert.is(lines.length, 1, `${what}: exactly one line on stderr, got ${JSON.stringify(res.stderr)}`);
+  assert.ok(lines[0].trim().length > 0, `${what}: the line says something`);
+  assert.match(lines[0], mention, `${what}: the line names the problem`);
+  assert.not.match(res.stderr, /\n\s+at /, `${what}: no stack trace`);
+}
+
+/** Nothing recorded: the sessions directory is absent or holds no session. */
+function assertNothingRecorded(sessionsDir: string, what: string): void {
+  if (!existsSync(sessionsDir)) return;
+  assert.equal(readdirSync(sessionsDir), [], `${what}: ${sessionsDir} holds nothing`);
+}
+
+test('--help exits 0 and prints the usage with every flag', async () => {
+  const res = await runCli(['--help']);
+  assert.is(res.code, 0);
+  assert.is(res.stderr, '');
+  assert.match(res.stdout, /usage/i);
+  for (const flag of SPEC_FLAGS) assert.ok(res.stdout.includes(flag), `--help lists ${flag}`);
+});
+
+test('an unknown flag exits 2 with one line', async () => {
+  const dir = path.join(makeTempDir('cli-unknown'), 'sessions');
+  const res = await runCli([...baseArgs(dir), '--record-everything']);
+  assertConfigError(res, 'unknown flag', /record-everything/);
+  assertNothingRecorded(dir, 'unknown flag');
+});
+
+test('bad --rtp-ports values exit 2 with one line', async () => {
+  const dir = path.join(makeTempDir('cli-ports'), 'sessions');
+  for (const range of ['abc', '40500', '40599-40500', '40500-40501', '40500-70000', '-1-10', '40500-40599-40600', '']) {
+    const args = [...baseArgs(dir)];
+    args[args.indexOf('--rtp-ports') + 1] = range;
+    const res = await runCli(args);
+    assertConfigError(res, `--rtp-ports ${JSON.stringify(range)}`, /rtp-ports/);
+    assertNothingRecorded(dir, `--rtp-ports ${range}`);
+  }
+});
+
+test('an unwritable --sessions-dir (under a regular file) exits 2 with one line', async () => {
+  const base = makeTempDir('cli-unwritable');
+  const file = path.join(base, 'a-file');
+  writeFileSync(file, 'not a directory\n');
+  const res = await runCli(baseArgs(path.join(file, 'sessions')));
+  assertConfigError(res, 'unwritable sessions dir', /sessions-dir|a-file/);
+  assert.ok(statSync(file).isFile(), 'the file is still a file');
+  assert.is(readFileSync(file, 'utf8'), 'not a directory\n');
+});
+
+test('an --http-port already in use exits 2 with one line', async () => {
+  blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as net.AddressInfo).port;
+  const dir = path.join(makeTempDir('cli-port-in-use'), 'sessions');
+  const args = baseArgs(dir);
+  args[args.indexOf('--http-port') + 1] = String(port);
+  const res = await runCli(args);
+  assertConfigError(res, 'http port in use', new RegExp(`http-port|${port}`));
+  assertNothingRecorded(dir, 'http port in use');
+});
+
+test('BUG (src/server.ts recovers before listening): a second recorder that fails on a busy --http-port leaves the first one\'s live call alone', async () => {
+  // The usual way to meet "port in use": the same recorder started twice on
+  // one sessions directory. startRecorder() runs recoverSessions() on every
+  // session without end_time before it binds the HTTP port, so the start
+  // that is about to fail "recovers" the live call of the running recorder
+  // (mixed file, status "recovered", end_time) although SPEC §1 says bad
+  // configuration exits "before anything is recorded".
+  const dir = path.join(makeTempDir('cli-second-instance'), 'sessions');
+  const first = await startServer({ sessionsDir: dir, rtpPorts: RTP_PORTS });
+  const call = await startCall(first, {
+    incoming: { codec: 'PCMU', seed: 701, packets: 25 },
+    outgoing: { codec: 'PCMU', seed: 702, packets: 25 },
+  });
+  opened.push(call);
+  await Promise.all([call.incoming.start(0), call.outgoing.start(0)]);
+  await sleep(1200); // past a header refresh, so the files are on disk
+  const infoPath = path.join(dir, call.id, 'session_info.json');
+  const infoBefore = readFileSync(infoPath, 'utf8');
+  const filesBefore = readdirSync(path.join(dir, call.id)).sort();
+
+  const args = baseArgs(dir);
+  args[args.indexOf('--http-port') + 1] = String(first.port);
+  args[args.indexOf('--rtp-ports') + 1] = '40580-40599';
+  const res = await runCli(args);
+  assertConfigError(res, 'second instance on a busy port', new RegExp(`http-port|${first.port}`));
+
+  const infoAfter = JSON.parse(readFileSync(infoPath, 'utf8'));
+  assert.not.ok('end_time' in infoAfter, `a live call has no end_time, yet session_info.json now says status ${infoAfter.status}, end_time ${infoAfter.end_time}`);
+  assert.equal(infoAfter, JSON.parse(infoBefore), 'the failed start did not rewrite the live session\'s session_info.json');
+  assert.equal(readdirSync(path.join(dir, call.id)).sort(), filesBefore, 'the failed start wrote no file into the live session');
+  assert.is((await first.request('POST', `/api/sessions/${call.id}/hangup`)).status, 200);
+  await first.stop('SIGTERM');
+});
+
+test.run();
