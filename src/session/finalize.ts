@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { audioFileName, isoMicros, writeSessionInfo } from '../storage/index.js';
+import { audioFileName, extendWav, isoMicros, writeSessionInfo } from '../storage/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 import { LEG_NAMES } from './session.js';
 import type { Session } from './session.js';
@@ -24,6 +24,8 @@ export interface FinalizeDeps {
 
 const BYTES_PER_MB = 1048576;
 const SAMPLES_PER_MS = 8;
+/** How long hangup keeps reading datagrams already on their way (loopback or LAN). */
+const RECEIVE_GRACE_MS = 40;
 
 async function fileSize(file: string): Promise<number> {
   try {
@@ -54,6 +56,9 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   const endEpochMs = performance.timeOrigin + performance.now();
   log.info(`🛑 Stopping recording for session ${session.id}`);
 
+  // Datagrams the kernel already holds for the legs count as received: give the
+  // event loop a moment to read them before the sockets close.
+  await new Promise((resolve) => setTimeout(resolve, RECEIVE_GRACE_MS));
   await Promise.all(LEG_NAMES.map((name) => session.legs[name].receiver.close()));
   // Every leg is padded to the end of the call: all files share one timeline and length.
   const endSamples = Math.round((endEpochMs - session.startEpochMs) * SAMPLES_PER_MS);
@@ -61,6 +66,17 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   reports.forEach((report, i) => {
     if (report.error !== null) session.errors.push(`${LEG_NAMES[i]}: ${report.error} (${report.writeErrors} failed writes)`);
   });
+  // A packet's audio may end a little after the hangup: pad the shorter leg so both end together.
+  const longest = Math.max(...reports.map((r) => r.samples));
+  for (let i = 0; i < reports.length; i++) {
+    if (reports[i].samples < longest && reports[i].error === null) {
+      try {
+        await extendWav(session.legs[LEG_NAMES[i]].path, longest * 2);
+      } catch (err) {
+        session.errors.push(`${LEG_NAMES[i]}: could not pad to the call's length (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
+      }
+    }
+  }
 
   const info = baseInfo(session);
   const paths: Record<string, string> = {
