@@ -1,14 +1,20 @@
 /**
  * createApp(deps) → a Koa app that does not listen: the error middleware
- * first, then one router per route group.
+ * first, then request metrics, then the bearer token check (when
+ * --api-token is set), then one router per route group.
  */
 import Koa from 'koa';
 import type { Logger } from '../log.js';
+import { RecorderMetrics } from '../metrics/index.js';
 import type { RecorderPool } from '../pool/index.js';
+import { RecordingDeleter } from '../retention/index.js';
 import type { SessionRegistry } from '../session/index.js';
 import type { RecordingsIndex } from '../storage/index.js';
+import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware } from './error-middleware.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { recordingAudioRoutes } from './routes/recording-audio.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { sessionRoutes } from './routes/sessions.js';
 
@@ -18,16 +24,29 @@ export interface AppDeps {
   pool: RecorderPool;
   sessionsDir: string;
   log: Logger;
+  /** `Authorization: Bearer <token>` required on all but /healthz; null or absent: open. */
+  apiToken?: string | null;
+  /** Shared with retention; made here when absent. */
+  deleter?: RecordingDeleter;
+  /** Made here when absent (its own prom-client Registry per app). */
+  metrics?: RecorderMetrics;
 }
 
 export function createApp(deps: AppDeps): Koa {
+  const { registry, index, pool, sessionsDir, log } = deps;
+  const deleter = deps.deleter ?? new RecordingDeleter({ index, sessions: registry, sessionsDir, log });
+  const metrics = deps.metrics ?? new RecorderMetrics({ registry, pool, index });
   const app = new Koa();
   app.silent = true; // errors are logged by errorMiddleware, never printed twice
-  app.use(errorMiddleware(deps.log.child({ mod: 'api' })));
+  app.use(errorMiddleware(log.child({ mod: 'api' })));
+  app.use(metrics.httpMiddleware());
+  if (deps.apiToken !== undefined && deps.apiToken !== null) app.use(bearerAuth(deps.apiToken));
   for (const router of [
-    healthRoutes(deps.registry, deps.pool, deps.sessionsDir),
-    sessionRoutes(deps.registry),
-    recordingRoutes(deps.index),
+    healthRoutes({ registry, pool, index, sessionsDir }),
+    metricsRoutes(metrics),
+    sessionRoutes(registry),
+    recordingRoutes(index, deleter),
+    recordingAudioRoutes({ index, sessions: registry, sessionsDir }),
   ]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

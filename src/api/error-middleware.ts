@@ -1,7 +1,8 @@
 /**
  * The one error handler, mounted first: CALLREC_ERR_* → its status and
  * {"status":"error","error":message}; anything else → 500 "internal error"
- * (logged, never shown). Unmatched routes end here as 404 JSON too.
+ * (logged, never shown). Unmatched routes end here as 404 JSON too, and a
+ * method a route does not take as 405 (501 for a method no route takes).
  */
 import type { Context, Next } from 'koa';
 import { CallrecError } from '../errors.js';
@@ -11,9 +12,14 @@ export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        ctx.status = 404;
-        ctx.body = { status: 'error', error: `no route for ${ctx.method} ${ctx.path}` };
+      if (ctx.body === undefined || ctx.body === null) {
+        if (ctx.status === 404) {
+          ctx.status = 404;
+          ctx.body = { status: 'error', error: `no route for ${ctx.method} ${ctx.path}`, code: 'CALLREC_ERR_NOT_FOUND' };
+        } else if (ctx.status === 405 || ctx.status === 501) {
+          // Set by the router's allowedMethods(), with an Allow header.
+          ctx.body = { status: 'error', error: `${ctx.method} is not allowed on ${ctx.path}`, code: 'CALLREC_ERR_METHOD_NOT_ALLOWED' };
+        }
       }
     } catch (err) {
       if (err instanceof CallrecError) {

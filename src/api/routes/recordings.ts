@@ -1,8 +1,11 @@
 /**
- * Finished recordings (SPEC §5), answered from the in-memory index.
+ * Finished recordings (SPEC §5): listing and lookup answered from the
+ * in-memory index (no disk access per request); deletion through the
+ * RecordingDeleter (refuses active calls).
  */
 import Router from '@koa/router';
 import { callrecError } from '../../errors.js';
+import type { RecordingDeleter } from '../../retention/index.js';
 import type { RecordingQuery, RecordingsIndex } from '../../storage/index.js';
 import { isValidSessionId } from '../../storage/index.js';
 
@@ -41,7 +44,12 @@ export function parseRecordingQuery(q: Record<string, unknown>): RecordingQuery 
   };
 }
 
-export function recordingRoutes(index: RecordingsIndex): Router {
+function validId(id: string): string {
+  if (!isValidSessionId(id)) throw callrecError('CALLREC_ERR_INVALID_ID', 'session id must match ^[A-Za-z0-9._-]{1,64}$');
+  return id;
+}
+
+export function recordingRoutes(index: RecordingsIndex, deleter: RecordingDeleter): Router {
   const router = new Router();
 
   router.get('/api/recordings', (ctx) => {
@@ -50,10 +58,16 @@ export function recordingRoutes(index: RecordingsIndex): Router {
   });
 
   router.get('/api/recordings/:id', (ctx) => {
-    const id = ctx.params.id;
-    const recording = isValidSessionId(id) ? index.get(id) : null;
-    if (recording === null) throw callrecError('CALLREC_ERR_NOT_FOUND', 'no such recording');
+    const id = validId(ctx.params.id);
+    const recording = index.get(id);
+    if (recording === null) throw callrecError('CALLREC_ERR_NOT_FOUND', `no recording "${id}"`);
     ctx.body = { status: 'success', recording };
+  });
+
+  router.delete('/api/recordings/:id', async (ctx) => {
+    const id = validId(ctx.params.id);
+    await deleter.delete(id, { reason: 'api' });
+    ctx.body = { status: 'success', session_id: id, message: `recording ${id} deleted` };
   });
 
   return router;
