@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import * as assert from 'uvu/assert';
+import { SAMPLES_PER_PACKET } from './rtp-sender.js';
 import type { RtpLeg } from './rtp-sender.js';
 import { readCanonicalWav } from './wav.js';
 
@@ -47,6 +48,35 @@ export function assertLegAudio(samples: Int16Array, expected: Int16Array, label:
   }
   assert.ok(samples.length <= maxSamples, `${label}: ${samples.length} samples, longer than the call (${maxSamples} samples)`);
   return offset;
+}
+
+/**
+ * For a leg cut short (shutdown): how many whole packets of `leg`'s sent
+ * audio the file holds. Asserts silence before the audio, an exact match of
+ * every sample recorded, whole packets only, and only silence after.
+ */
+export function countRecordedPackets(samples: Int16Array, leg: RtpLeg, label: string): number {
+  const sent = leg.expected();
+  const offset = findAudioStart(samples);
+  if (offset < 0) return 0;
+  let n = 0;
+  while (offset + n < samples.length && samples[offset + n] !== 0) {
+    assert.ok(n < sent.length, `${label}: more audio in the file than the ${sent.length} samples sent`);
+    if (samples[offset + n] !== sent[n]) assert.unreachable(`${label}: ${describeMismatch(samples, sent, offset, n)}`);
+    n++;
+  }
+  assert.is(n % SAMPLES_PER_PACKET, 0, `${label}: ${n} samples recorded, not whole packets`);
+  assertLegAudio(samples, sent.subarray(0, n), label);
+  return n / SAMPLES_PER_PACKET;
+}
+
+/**
+ * SPEC §3: no packet places audio beyond the session's elapsed time plus
+ * 1 s (a leg is anchored at its first packet's arrival, so audio may run a
+ * little past end_time when that packet was late), plus 1 ms for rounding.
+ */
+export function maxCallSamples(startIso: string, endIso: string): number {
+  return samplesBetween(startIso, endIso) + 8000 + 8;
 }
 
 /** Samples (8 kHz) between two ISO times with microseconds, e.g. start_time and end_time. */
@@ -91,7 +121,7 @@ export interface CallCheck {
  * Check a finished call's three files in `sessionDir` (names from
  * session_info.json's `files`) against the legs' sent audio. `packets` says
  * how many packets of each leg must be in the file (default: all sent);
- * `times` (start_time, end_time) bounds the files' length by the call's.
+ * `times` (start_time, end_time) bounds the files' length (maxCallSamples).
  */
 export function checkRecordedCall(
   sessionDir: string,
@@ -105,8 +135,7 @@ export function checkRecordedCall(
   const incoming = readCanonicalWav(path.join(sessionDir, files.incoming_audio));
   const outgoing = readCanonicalWav(path.join(sessionDir, files.outgoing_audio));
   const mixed = readCanonicalWav(path.join(sessionDir, files.mixed_audio as string));
-  // One millisecond of slack for the microsecond rounding of the two times.
-  const maxSamples = times === undefined ? Number.POSITIVE_INFINITY : samplesBetween(times.start_time, times.end_time) + 8;
+  const maxSamples = times === undefined ? Number.POSITIVE_INFINITY : maxCallSamples(times.start_time, times.end_time);
   const incomingOffset = assertLegAudio(incoming, legs.incoming.expected(packets.incoming), `${id} incoming (${legs.incoming.codec})`, maxSamples);
   const outgoingOffset = assertLegAudio(outgoing, legs.outgoing.expected(packets.outgoing), `${id} outgoing (${legs.outgoing.codec})`, maxSamples);
   assertMix(mixed, incoming, outgoing, `${id} mixed`);

@@ -1,0 +1,110 @@
+/**
+ * SIGTERM while calls are running (issue 2, point 5): the recorder exits 0
+ * after finalizing every call: complete, playable files, a mix, metadata
+ * with end_time and status "completed", and the audio sent before the
+ * signal, sample-exact. RTP ports 40200-40299.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { assertMix, countRecordedPackets, isoMicros, maxCallSamples } from '../helpers/call-check.js';
+import { sleep, startCall } from '../helpers/calls.js';
+import type { StartedCall } from '../helpers/calls.js';
+import type { Codec } from '../helpers/g711.js';
+import { killServers, startServer } from '../helpers/server.js';
+import type { ServerProcess } from '../helpers/server.js';
+import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+import { readCanonicalWav } from '../helpers/wav.js';
+
+const RTP_PORTS = '40200-40299';
+const CALLS = 4;
+/** A packet handed to the socket in the same tick as the signal may reach a closed socket. */
+const GRACE_PACKETS = 1;
+const CODEC_PAIRS: [Codec, Codec][] = [['PCMU', 'PCMA'], ['PCMA', 'PCMU'], ['PCMU', 'PCMU'], ['PCMA', 'PCMA']];
+
+let server: ServerProcess;
+let sessionsDir: string;
+const calls: StartedCall[] = [];
+
+test.before(async () => {
+  sessionsDir = path.join(makeTempDir('shutdown'), 'sessions');
+  server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS });
+});
+
+test.after(async () => {
+  for (const call of calls) await Promise.all([call.incoming.close(), call.outgoing.close()]);
+  killServers();
+  removeTempDirs();
+});
+
+test(`SIGTERM during ${CALLS} active calls: exit 0, every call finalized with the audio sent before the signal`, async () => {
+  for (let i = 0; i < CALLS; i++) {
+    calls.push(
+      await startCall(server, {
+        body: { caller_id: `+1555111000${i}`, called_number: '+15559876543', session_id: `term-${i}` },
+        incoming: { codec: CODEC_PAIRS[i][0], seed: 7000 + 2 * i, packets: 500 },
+        outgoing: { codec: CODEC_PAIRS[i][1], seed: 7001 + 2 * i, packets: 500 },
+      }),
+    );
+  }
+  // The legs talk on (10 s worth); one call's outgoing leg starts late.
+  const sending = calls.flatMap((c, i) => [c.incoming.start(0), c.outgoing.start(i === 0 ? 600 : 0)]);
+  await sleep(1500);
+
+  const sentAtSignal = calls.map((c) => ({ incoming: c.incoming.sent, outgoing: c.outgoing.sent }));
+  const signalledAt = performance.now();
+  const signalWall = Date.now();
+  const exit = await server.stop('SIGTERM');
+  const exitWall = Date.now();
+  const exitedAfterMs = performance.now() - signalledAt;
+  for (const c of calls) {
+    c.incoming.stop();
+    c.outgoing.stop();
+  }
+  await Promise.all(sending);
+  assert.equal(exit, { code: 0, signal: null }, `exit after SIGTERM; stderr: ${server.stderr}`);
+  assert.ok(server.logs.some((l) => l.msg === 'shutdown complete'), 'logged "shutdown complete"');
+  assert.is(server.stderr, '', 'nothing on stderr');
+
+  for (const [i, call] of calls.entries()) {
+    const info = JSON.parse(readFileSync(path.join(sessionsDir, call.id, 'session_info.json'), 'utf8'));
+    assert.is(info.status, 'completed', `${call.id}: status`);
+    assert.type(info.end_time, 'string', `${call.id}: end_time`);
+    const endMs = isoMicros(info.end_time) / 1000;
+    assert.ok(endMs >= signalWall - 2 && endMs <= exitWall + 2, `${call.id}: end_time ${info.end_time} between the signal and the exit`);
+    assert.type(info.files.mixed_audio, 'string', `${call.id}: mixed file listed`);
+
+    const dir = path.join(sessionsDir, call.id);
+    const samples = {
+      incoming: readCanonicalWav(path.join(dir, info.files.incoming_audio)),
+      outgoing: readCanonicalWav(path.join(dir, info.files.outgoing_audio)),
+    };
+    const maxSamples = maxCallSamples(info.start_time, info.end_time);
+    for (const leg of ['incoming', 'outgoing'] as const) {
+      const label = `${call.id} ${leg}`;
+      const recorded = countRecordedPackets(samples[leg], call[leg], label);
+      const before = sentAtSignal[i][leg];
+      assert.ok(recorded <= call[leg].sent, `${label}: ${recorded} packets recorded, only ${call[leg].sent} sent`);
+      assert.ok(recorded >= before - GRACE_PACKETS,
+        `${label}: ${recorded} packets recorded, ${before} were sent before the signal (exit ${exitedAfterMs.toFixed(0)} ms after it)`);
+      assert.ok(samples[leg].length <= maxSamples, `${label}: file longer than the call: ${samples[leg].length} samples, at most ${maxSamples} (${info.start_time} → ${info.end_time}), audio ends at ${samples[leg].findLastIndex((s) => s !== 0) + 1}`);
+    }
+    assertMix(readCanonicalWav(path.join(dir, info.files.mixed_audio)), samples.incoming, samples.outgoing, `${call.id} mixed`);
+  }
+});
+
+test('after a restart the calls are listed as completed, not recovered', async () => {
+  server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS });
+  const res = await server.request('GET', '/api/recordings');
+  assert.is(res.body.total_recordings, CALLS);
+  for (const recording of res.body.recordings) {
+    assert.is(recording.status ?? 'completed', 'completed', `${recording.session_id}: status`);
+    assert.ok(recording.audio_files.mixed_audio !== undefined, `${recording.session_id}: mixed listed`);
+  }
+  assert.not.ok(server.logs.some((l) => /recovered session/.test(l.msg)), 'nothing needed recovery');
+  assert.is((await server.stop('SIGINT')).code, 0, 'SIGINT with no calls exits 0 too');
+});
+
+test.run();
