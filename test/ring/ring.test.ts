@@ -65,7 +65,11 @@ test('layout: producer and consumer words on separate 64-byte lines, data at 128
   assert.is(RECORD_HEADER_BYTES, 12);
   assert.is(RECORD_TYPE_SHIFT, 24);
   assert.is(RECORD_LENGTH_MASK, 0xffffff);
-  assert.equal(RecordType, { PAD: 0, PACKET: 1, OPEN: 2, CLOSE: 3, STOP: 4 });
+  assert.is(RecordType.PAD, 0);
+  assert.equal([RecordType.PACKET, RecordType.OPEN, RecordType.CLOSE, RecordType.STOP], [1, 2, 3, 4]);
+  const types = Object.values(RecordType) as number[];
+  assert.is(new Set(types).size, types.length, 'two record types share a number');
+  assert.ok(types.every((t) => Number.isInteger(t) && t >= 0 && t < 256), 'a type does not fit the top byte of word 0');
   // The test sequence uses the same numbers.
   assert.equal([T_PACKET, T_OPEN, T_CLOSE], [RecordType.PACKET, RecordType.OPEN, RecordType.CLOSE]);
   assert.is(MAX_PAYLOAD, MAX_PACKET_BYTES);
