@@ -1,0 +1,49 @@
+/**
+ * --on-complete end to end: the compiled recorder runs the command (no
+ * shell) with the session directory as its last argument after a real
+ * call; the command's effect is there and its status is in
+ * session_info.json and GET /api/recordings/:id.
+ * RTP ports 36100-36199.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+import { recordCall, spawnRecorder, waitFor } from '../webhook/support.js';
+import type { Recorder } from '../webhook/support.js';
+
+let recorder: Recorder | undefined;
+
+test.after(() => {
+  recorder?.child.kill('SIGKILL');
+  removeTempDirs();
+});
+
+test('the command runs with the session directory and its status is on the recording', async () => {
+  const sessionsDir = path.join(makeTempDir('on-complete'), 'sessions');
+  const script = 'const fs = require("fs"), p = require("path"); const dir = process.argv[1];'
+    + 'const info = JSON.parse(fs.readFileSync(p.join(dir, "session_info.json"), "utf8"));'
+    + 'fs.writeFileSync(p.join(dir, "marker.txt"), "processed " + info.session_id + " " + (process.argv.length - 1) + " arg");'
+    + 'process.stderr.write("transcribed it\\n")';
+  recorder = await spawnRecorder({
+    sessionsDir,
+    rtpPorts: '36100-36199',
+    args: ['--on-complete', JSON.stringify([process.execPath, '-e', script])],
+  });
+  const id = await recordCall(recorder, 5);
+  const status = await waitFor('on_complete ok', () => {
+    const info = JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
+    return ['ok', 'failed', 'timeout'].includes(info.on_complete?.state) && info.on_complete;
+  });
+  assert.is(status.state, 'ok', JSON.stringify(status));
+  assert.is(status.exit_code, 0);
+  assert.is(status.signal, null);
+  assert.is(status.stderr_tail, 'transcribed it\n');
+  assert.ok(status.duration_seconds >= 0 && status.duration_seconds < 10);
+  assert.is(readFileSync(path.join(sessionsDir, id, 'marker.txt'), 'utf8'), `processed ${id} 1 arg`);
+  const got = await recorder.request('GET', `/api/recordings/${id}`);
+  assert.equal(got.body.recording.on_complete, status);
+});
+
+test.run();
