@@ -15,6 +15,8 @@ import { RecorderPool } from './pool/index.js';
 import { SessionRegistry } from './session/index.js';
 import { recoverSessions } from './session/recover.js';
 import { RecordingsIndex, scanSessionsDir } from './storage/index.js';
+import { WebhookNotifier } from './webhook/index.js';
+import { OnCompleteRunner } from './hooks/index.js';
 
 /** 8 MiB per ring: ~40k packets, i.e. 0.4 s of 1,000 calls if a worker stalls. */
 const RING_BYTES = 8 * 1024 * 1024;
@@ -23,6 +25,15 @@ export interface Recorder {
   httpPort: number;
   registry: SessionRegistry;
   close(): Promise<void>;
+}
+
+/**
+ * Test only (no flag, not in --help): CALLREC_TEST_WEBHOOK_BACKOFF_MS makes
+ * the first webhook retry come after that many ms (capped at 8×) instead of 1 s.
+ */
+function webhookTestBackoff(): { initialDelayMs: number; maxDelayMs: number } | undefined {
+  const ms = Number(process.env.CALLREC_TEST_WEBHOOK_BACKOFF_MS);
+  return Number.isFinite(ms) && ms > 0 ? { initialDelayMs: ms, maxDelayMs: ms * 8 } : undefined;
 }
 
 async function checkSessionsDir(dir: string): Promise<void> {
@@ -66,6 +77,17 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     },
   });
   const registry = new SessionRegistry({ config, pool, ports, index, log });
+  const webhooks = new WebhookNotifier({
+    sessionsDir: config.sessionsDir, index, log, url: config.webhookUrl, secret: config.webhookSecret, ...webhookTestBackoff(),
+  });
+  const hooks = config.onComplete === null ? null : new OnCompleteRunner({
+    command: config.onComplete, timeoutSeconds: config.onCompleteTimeoutSeconds, concurrency: config.onCompleteConcurrency,
+    sessionsDir: config.sessionsDir, index, log,
+  });
+  registry.onFinalized((info, session) => {
+    webhooks.notifyFinished(info, 'recording.completed', session.extraInfo.webhook_url);
+    hooks?.enqueue(info.session_id);
+  });
 
   const scan = await scanSessionsDir(config.sessionsDir);
   index.addAll(scan.finished);
@@ -73,6 +95,12 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   const recovered = await recoverSessions(scan.unfinished, { pool, log, sessionsDir: config.sessionsDir });
   for (const info of recovered) index.add(info);
   log.info({ recordings: index.size, recovered: recovered.length }, 'recordings indexed');
+  await webhooks.start();
+  hooks?.resume(scan.finished);
+  for (const info of recovered) {
+    webhooks.notifyFinished(info, 'recording.recovered');
+    hooks?.enqueue(info.session_id);
+  }
 
   const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log });
   const server = http.createServer(app.callback());
@@ -94,6 +122,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
       log.info({ active_calls: registry.size }, 'shutting down: finalizing active calls');
       server.close();
       await registry.shutdown();
+      await Promise.all([webhooks.close(), hooks?.close()]);
       await pool.close();
       server.closeAllConnections();
       log.info('shutdown complete');
