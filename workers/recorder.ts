@@ -5,8 +5,8 @@
  */
 import { runDrainLoop } from '../src/record/index.js';
 import type { DrainResult, DrainTask } from '../src/record/index.js';
-import { mixWavFiles } from '../src/storage/wav-mix.js';
-import type { MixResult } from '../src/storage/wav-mix.js';
+import { renderLegFiles } from '../src/storage/wav-mix.js';
+import type { MixResult, RenderRequest } from '../src/storage/wav-mix.js';
 
 export function drain(task: DrainTask): DrainResult {
   try {
@@ -17,14 +17,10 @@ export function drain(task: DrainTask): DrainResult {
   }
 }
 
-export interface MixTask {
-  inputs: string[];
-  output: string;
-}
-
-export function mix(task: MixTask): ({ ok: true } & MixResult) | { ok: false; code: string; message: string } {
+/** Mixed and/or stereo files from the legs, in one pass. */
+export function mix(task: RenderRequest): ({ ok: true } & MixResult) | { ok: false; code: string; message: string } {
   try {
-    return { ok: true, ...mixWavFiles(task.inputs, task.output) };
+    return { ok: true, ...renderLegFiles(task) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { ok: false, code: e.code ?? 'CALLREC_ERR_MIX', message: e.message };

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { recordingAudioRoutes } from './routes/recording-audio.js';
 import { recordingRoutes } from './routes/recordings.js';
+import { sessionControlRoutes } from './routes/session-controls.js';
 import { sessionRoutes } from './routes/sessions.js';
 
 export interface AppDeps {
@@ -45,6 +46,7 @@ export function createApp(deps: AppDeps): Koa {
     healthRoutes({ registry, pool, index, sessionsDir }),
     metricsRoutes(metrics),
     sessionRoutes(registry),
+    sessionControlRoutes(registry),
     recordingRoutes(index, deleter),
     recordingAudioRoutes({ index, sessions: registry, sessionsDir }),
   ]) {

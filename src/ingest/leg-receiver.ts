@@ -33,6 +33,10 @@ export class LegReceiver implements LegReceiverCounters {
   droppedWrongSource = 0;
   /** Too short, too long or not version 2; the worker counts the subtler cases. */
   droppedMalformed = 0;
+  /** Dropped on arrival because recording is paused (PCI) or the call was discarded. */
+  droppedPaused = 0;
+  /** While true, datagrams are counted and dropped: they never reach the ring or the disk. */
+  paused = false;
   /** performance.now() of the last accepted packet, or 0. */
   lastPacketAt = 0;
   sourceAddress: string | null = null;
@@ -40,7 +44,7 @@ export class LegReceiver implements LegReceiverCounters {
   readonly #socket: dgram.Socket;
   readonly #producer: RingProducer;
   /** performance.now() at the session's start_time: arrival times count from here. */
-  readonly #originMs: number;
+  #originMs: number;
 
   constructor(slot: number, port: number, producer: RingProducer, originMs: number) {
     this.slot = slot;
@@ -74,6 +78,14 @@ export class LegReceiver implements LegReceiverCounters {
     this.#socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
   }
 
+  /**
+   * Leave `ms` out of this leg's timeline (a skipped pause): arrival times
+   * from now on count as if that span never happened.
+   */
+  shiftOrigin(ms: number): void {
+    this.#originMs += ms;
+  }
+
   /** Stop receiving. Packets already in the ring are still recorded. */
   close(): Promise<void> {
     return new Promise((resolve) => {
@@ -100,6 +112,10 @@ export class LegReceiver implements LegReceiverCounters {
     }
     const now = performance.now();
     this.lastPacketAt = now;
+    if (this.paused) {
+      this.droppedPaused++;
+      return;
+    }
     const arrival = Math.max(0, Math.round((now - this.#originMs) * SAMPLES_PER_MS));
     if (this.#producer.pushPacket(this.slot, arrival, msg)) {
       this.packets++;

@@ -21,7 +21,7 @@ import { callrecError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { DrainMessage, DrainResult, LegCloseReport, LegOpenRequest } from '../record/index.js';
 import { RecordType, RingProducer, createLegCounters, createRingBuffer, legCounterView } from '../ring/index.js';
-import type { MixResult } from '../storage/wav-mix.js';
+import type { MixResult, RenderRequest } from '../storage/wav-mix.js';
 
 const CONTROL_RETRY_MS = 5;
 
@@ -105,8 +105,19 @@ export class RecorderPool {
     return closed;
   }
 
-  async mix(inputs: string[], output: string): Promise<MixResult> {
-    const result = (await this.#piscina.run({ inputs, output }, { name: 'mix' })) as
+  /** Queue SHIFT for a slot, in order with its packets (pause with behavior "skip"). */
+  shiftLeg(slot: number, samples: number): Promise<void> {
+    return this.#pushControl(slot, RecordType.SHIFT, null, samples);
+  }
+
+  /** Write the mixed file of `inputs` to `output` in a worker. */
+  mix(inputs: string[], output: string): Promise<MixResult> {
+    return this.render({ inputs, mixedPath: output, stereoPath: null });
+  }
+
+  /** Write the mixed and/or stereo files of the legs in a worker, in one pass. */
+  async render(request: RenderRequest): Promise<MixResult> {
+    const result = (await this.#piscina.run(request, { name: 'mix' })) as
       | ({ ok: true } & MixResult)
       | { ok: false; code: string; message: string };
     if (!result.ok) throw callrecError('CALLREC_ERR_WORKER', `mix failed: ${result.code}: ${result.message}`);

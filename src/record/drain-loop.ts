@@ -63,6 +63,9 @@ export function runDrainLoop(task: DrainTask): DrainResult {
       case RecordType.CLOSE:
         closeLeg(slot, arrival);
         return true;
+      case RecordType.SHIFT:
+        legs.get(slot)?.shift(arrival);
+        return true;
       case RecordType.STOP:
         stopped = true;
         return false;

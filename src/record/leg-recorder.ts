@@ -112,6 +112,11 @@ export class LegRecorder {
     counters[LegCounter.SAMPLES] = this.#end;
   }
 
+  /** Leave `samples` of the timeline out: later audio lands that much earlier. */
+  shift(samples: number): void {
+    this.#timeline.shift(samples);
+  }
+
   /** Periodic work: flush about every second, refresh the header every few. */
   tick(nowMs: number): void {
     if (nowMs - this.#lastFlushMs >= FLUSH_INTERVAL_MS) {

@@ -90,6 +90,11 @@ export class LegTimeline {
     return Placement.PLACE;
   }
 
+  /** Move the timeline back by `samples` (a span left out of the files). */
+  shift(samples: number): void {
+    this.#anchorPosition -= samples;
+  }
+
   /** Packets expected from the sequence numbers seen but never received. */
   lost(): number {
     if (!this.anchored) return this.#lostBefore;

@@ -43,6 +43,11 @@ export const RecordType = {
   CLOSE: 3,
   /** End the drain loop after everything before it. */
   STOP: 4,
+  /**
+   * Move a leg's timeline back by `arrival` samples (a paused span left out
+   * of the files): later packets land where the pause began.
+   */
+  SHIFT: 5,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 

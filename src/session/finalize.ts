@@ -1,17 +1,21 @@
 /**
  * Finalizing a session, in this order (each step needs the one before):
- *   1. stop receiving (close the sockets);
+ *   1. stop receiving (close the sockets, after reading what is queued);
  *   2. CLOSE each leg behind its queued packets: the worker writes them all,
- *      fixes the header and closes the file;
- *   3. mix both legs in a worker (when both have audio);
- *   4. write session_info.json atomically with end_time;
- *   5. give the ports back and list the recording.
+ *      pads the leg to the end of the call, fixes the header, closes the file;
+ *   3. a discarded call (on request, or shorter than --min-duration) is
+ *      deleted here, and nothing more is written;
+ *   4. mixed (when both legs have audio) and stereo (when asked) files in a
+ *      worker, one streaming pass;
+ *   5. session_info.json atomically with end_time.
+ * The registry then gives the ports back and lists the recording.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
+import type { LegCloseReport } from '../record/index.js';
 import { audioFileName, extendWav, isoMicros, writeSessionInfo } from '../storage/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 import { LEG_NAMES } from './session.js';
@@ -20,6 +24,8 @@ import type { Session } from './session.js';
 export interface FinalizeDeps {
   pool: RecorderPool;
   log: Logger;
+  /** Calls shorter than this (seconds) are discarded; 0 keeps all. */
+  minDurationSeconds: number;
 }
 
 const BYTES_PER_MB = 1048576;
@@ -51,17 +57,22 @@ export function baseInfo(session: Session): SessionInfo {
   };
 }
 
-export async function finalizeSession(session: Session, deps: FinalizeDeps): Promise<SessionInfo> {
-  const log = deps.log.child({ session_id: session.id });
-  const endEpochMs = performance.timeOrigin + performance.now();
-  log.info(`🛑 Stopping recording for session ${session.id}`);
+function pausesInfo(session: Session): Record<string, unknown>[] {
+  return session.pauses.map((p) => ({
+    start: isoMicros(p.startEpochMs),
+    end: isoMicros(p.endEpochMs ?? p.startEpochMs),
+    behavior: p.behavior,
+  }));
+}
 
+/** Stop receiving and close every leg's file; returns the worker's reports. */
+async function closeLegs(session: Session, deps: FinalizeDeps, endEpochMs: number): Promise<LegCloseReport[]> {
   // Datagrams the kernel already holds for the legs count as received: give the
   // event loop a moment to read them before the sockets close.
   await new Promise((resolve) => setTimeout(resolve, RECEIVE_GRACE_MS));
   await Promise.all(LEG_NAMES.map((name) => session.legs[name].receiver.close()));
-  // Every leg is padded to the end of the call: all files share one timeline and length.
-  const endSamples = Math.round((endEpochMs - session.startEpochMs) * SAMPLES_PER_MS);
+  // Every leg is padded to the end of the call (less skipped pauses): one timeline, one length.
+  const endSamples = Math.round((endEpochMs - session.startEpochMs - session.skippedMs) * SAMPLES_PER_MS);
   const reports = await Promise.all(LEG_NAMES.map((name) => deps.pool.closeLeg(session.legs[name].receiver.slot, endSamples)));
   reports.forEach((report, i) => {
     if (report.error !== null) session.errors.push(`${LEG_NAMES[i]}: ${report.error} (${report.writeErrors} failed writes)`);
@@ -69,7 +80,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   // A packet's audio may end a little after the hangup: pad the shorter leg so both end together.
   const longest = Math.max(...reports.map((r) => r.samples));
   for (let i = 0; i < reports.length; i++) {
-    if (reports[i].samples < longest && reports[i].error === null) {
+    if (reports[i].samples < longest && reports[i].error === null && !session.discarded) {
       try {
         await extendWav(session.legs[LEG_NAMES[i]].path, longest * 2);
       } catch (err) {
@@ -77,33 +88,61 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
       }
     }
   }
+  return reports;
+}
+
+export async function finalizeSession(session: Session, deps: FinalizeDeps): Promise<SessionInfo> {
+  const log = deps.log.child({ session_id: session.id });
+  const endEpochMs = performance.timeOrigin + performance.now();
+  log.info(`🛑 Stopping recording for session ${session.id}`);
+  const open = session.currentPause();
+  if (open !== null) {
+    open.endEpochMs = endEpochMs;
+    if (open.behavior === 'skip') session.skippedMs += endEpochMs - open.startEpochMs;
+  }
+  const reports = await closeLegs(session, deps, endEpochMs);
 
   const info = baseInfo(session);
+  info.end_time = isoMicros(endEpochMs);
+  info.duration_seconds = Math.round((endEpochMs - session.startEpochMs) / 10) / 100;
+  if (session.pauses.length > 0) info.pauses = pausesInfo(session);
+
+  const tooShort = deps.minDurationSeconds > 0 && info.duration_seconds < deps.minDurationSeconds;
+  if (session.discarded || tooShort) {
+    await rm(session.dir, { recursive: true, force: true });
+    const reason = session.discarded ? 'requested' : 'min_duration';
+    log.info({ reason, duration_seconds: info.duration_seconds }, `🗑️ Recording discarded for session ${session.id} (${reason})`);
+    return { ...info, status: 'discarded', discard_reason: reason, files: {} };
+  }
+
   const paths: Record<string, string> = {
     incoming_audio: session.legs.incoming.path,
     outgoing_audio: session.legs.outgoing.path,
   };
-  if (reports[0].hasAudio && reports[1].hasAudio) {
-    log.info('🎵 Creating mixed audio recording...');
-    const mixedName = audioFileName('mixed', session.startEpochMs);
-    const mixedPath = path.join(session.dir, mixedName);
+  const bothHaveAudio = reports[0].hasAudio && reports[1].hasAudio;
+  if (bothHaveAudio || session.stereo) {
+    if (bothHaveAudio) log.info('🎵 Creating mixed audio recording...');
+    const mixed = bothHaveAudio ? audioFileName('mixed', session.startEpochMs) : null;
+    const stereo = session.stereo ? audioFileName('stereo', session.startEpochMs) : null;
     try {
-      await deps.pool.mix([paths.incoming_audio, paths.outgoing_audio], mixedPath);
-      info.files.mixed_audio = mixedName;
-      paths.mixed_audio = mixedPath;
+      await deps.pool.render({
+        inputs: [paths.incoming_audio, paths.outgoing_audio],
+        mixedPath: mixed === null ? null : path.join(session.dir, mixed),
+        stereoPath: stereo === null ? null : path.join(session.dir, stereo),
+      });
+      if (mixed !== null) info.files.mixed_audio = mixed;
+      if (stereo !== null) info.files.stereo_audio = stereo;
     } catch (err) {
       log.error({ err }, 'mixing failed');
       session.errors.push(`mixed: ${(err as Error).message}`);
     }
+    for (const key of ['mixed_audio', 'stereo_audio']) if (info.files[key] !== undefined) paths[key] = path.join(session.dir, info.files[key]);
   }
 
   const fileBytes: Record<string, number> = {};
   for (const [key, file] of Object.entries(paths)) fileBytes[key] = await fileSize(file);
   const stats: Record<string, LegStats> = {};
   for (const name of LEG_NAMES) stats[name] = session.legStats(name);
-
-  info.end_time = isoMicros(endEpochMs);
-  info.duration_seconds = Math.round((endEpochMs - session.startEpochMs) / 10) / 100;
   info.status = 'completed';
   info.file_bytes = fileBytes;
   info.stats = stats;
@@ -118,11 +157,10 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
     info.errors = [...(info.errors ?? []), `session_info.json: ${code}`];
   }
 
-  const labels: Record<string, string> = { incoming_audio: 'Incoming', outgoing_audio: 'Outgoing', mixed_audio: 'Mixed' };
+  const labels: Record<string, string> = { incoming_audio: 'Incoming', outgoing_audio: 'Outgoing', mixed_audio: 'Mixed', stereo_audio: 'Stereo' };
   for (const [key, file] of Object.entries(paths)) {
     const mb = (fileBytes[key] / BYTES_PER_MB).toFixed(2);
     log.info(`📁 ${labels[key]} audio: ${file} (${mb} MB)`);
   }
   return info;
 }
-

@@ -17,7 +17,7 @@ import { audioFileName, isValidSessionId, isoMicros, sessionDir, writeSessionInf
 import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
 import { baseInfo, finalizeSession } from './finalize.js';
 import { LEG_NAMES, Session } from './session.js';
-import type { LegName, SessionLeg } from './session.js';
+import type { LegName, PauseBehavior, SessionLeg } from './session.js';
 
 /** Binding attempts per leg before giving up (ports taken by other programs). */
 const BIND_ATTEMPTS = 16;
@@ -32,6 +32,8 @@ export interface CreateSessionRequest {
   telephoneEventPt?: number;
   /** More metadata for session_info.json (e.g. `siprec`, `sip_call_id`). */
   extraInfo?: Record<string, unknown>;
+  /** Also write the stereo file at hangup (default: --stereo). */
+  stereo?: boolean;
 }
 
 /** Told after a session is finalized and listed (metrics, webhooks, hooks). */
@@ -129,6 +131,7 @@ export class SessionRegistry {
         legs,
         announceHost: config.publicHost,
         extraInfo: req.extraInfo,
+        stereo: req.stereo ?? config.stereo,
       });
       await writeSessionInfo(dir, baseInfo(session));
       const telephoneEventPt = req.telephoneEventPt ?? DEFAULT_TELEPHONE_EVENT_PT;
@@ -164,6 +167,56 @@ export class SessionRegistry {
     return this.#end(session, reason);
   }
 
+  /**
+   * Pause recording (PCI): from now on every datagram of the call is dropped
+   * on arrival, so paused audio never reaches a ring or the disk. Pausing a
+   * paused call changes nothing. Returns the session.
+   */
+  pause(id: string, behavior: PauseBehavior): Session {
+    const session = this.#activeOr404(id);
+    if (session.currentPause() !== null) return session;
+    session.pauses.push({ behavior, startEpochMs: performance.timeOrigin + performance.now(), endEpochMs: null });
+    session.setReceiving(false);
+    this.#log.child({ session_id: id }).info({ behavior }, `⏸️ Recording paused for session ${id}`);
+    return session;
+  }
+
+  /**
+   * Resume recording. After a `skip` pause every leg's timeline moves back by
+   * the paused span (in order with its packets), so the span is left out of
+   * every file and the legs stay aligned.
+   */
+  async resume(id: string): Promise<Session> {
+    const session = this.#activeOr404(id);
+    const open = session.currentPause();
+    if (open === null) return session;
+    open.endEpochMs = performance.timeOrigin + performance.now();
+    if (open.behavior === 'skip') {
+      const samples = Math.round((open.endEpochMs - open.startEpochMs) * 8);
+      session.skippedMs += samples / 8;
+      for (const name of LEG_NAMES) session.legs[name].receiver.shiftOrigin(samples / 8);
+      await Promise.all(LEG_NAMES.map((name) => this.#deps.pool.shiftLeg(session.legs[name].receiver.slot, samples)));
+    }
+    if (!session.discarded) session.setReceiving(true);
+    this.#log.child({ session_id: id }).info({ behavior: open.behavior }, `▶️ Recording resumed for session ${id}`);
+    return session;
+  }
+
+  /**
+   * Drop a call's recording on request: nothing more is recorded, and the
+   * files written so far are deleted now (the call itself goes on until it
+   * ends). Discarding a discarded call changes nothing.
+   */
+  async discard(id: string): Promise<Session> {
+    const session = this.#activeOr404(id);
+    if (session.discarded) return session;
+    session.discarded = true;
+    session.setReceiving(false);
+    await rm(session.dir, { recursive: true, force: true });
+    this.#log.child({ session_id: id }).info(`🗑️ Recording discarded on request for session ${id}`);
+    return session;
+  }
+
   /** Stop taking calls and end every active one. */
   async shutdown(): Promise<void> {
     this.#accepting = false;
@@ -189,14 +242,20 @@ export class SessionRegistry {
     this.#sweep = null;
   }
 
+  #activeOr404(id: string): Session {
+    const session = this.#active.get(id);
+    if (session === undefined || session.state !== 'active') throw callrecError('CALLREC_ERR_NOT_FOUND', `no active session "${id}"`);
+    return session;
+  }
+
   #end(session: Session, reason: string): Promise<SessionInfo> {
     const { pool, ports, index, log } = this.#deps;
     return session.hangup(async (s) => {
       log.child({ session_id: s.id }).info({ reason }, 'ending session');
       const started = performance.now();
       try {
-        const info = await finalizeSession(s, { pool, log });
-        index.add(info);
+        const info = await finalizeSession(s, { pool, log, minDurationSeconds: this.#deps.config.minDurationSeconds });
+        if (info.status !== 'discarded') index.add(info);
         const seconds = (performance.now() - started) / 1000;
         for (const listener of this.#finalizedListeners) {
           try {

@@ -12,6 +12,16 @@ export const LEG_NAMES: readonly LegName[] = ['incoming', 'outgoing'];
 
 export type SessionState = 'active' | 'ending' | 'ended';
 
+/** PCI pause: `silence` keeps the timeline (silence in every file), `skip` leaves the span out. */
+export type PauseBehavior = 'silence' | 'skip';
+
+export interface PauseInterval {
+  behavior: PauseBehavior;
+  /** Epoch ms (fractional). */
+  startEpochMs: number;
+  endEpochMs: number | null;
+}
+
 export interface SessionLeg {
   name: LegName;
   receiver: LegReceiver;
@@ -36,6 +46,8 @@ export interface SessionInit {
   announceHost: string;
   /** More metadata kept in session_info.json (e.g. `siprec`, `sip_call_id`). */
   extraInfo?: Record<string, unknown>;
+  /** Also write the stereo file at hangup. */
+  stereo?: boolean;
 }
 
 export class Session {
@@ -54,6 +66,13 @@ export class Session {
   /** More metadata for session_info.json; the SIP layer may update it while the call runs. */
   readonly extraInfo: Record<string, unknown>;
   state: SessionState = 'active';
+  readonly stereo: boolean;
+  /** Every pause, in order; the last one is open (endEpochMs null) while paused. */
+  readonly pauses: PauseInterval[] = [];
+  /** Milliseconds left out of the files by `skip` pauses. */
+  skippedMs = 0;
+  /** The recording was dropped on request: nothing more is written, the files are gone. */
+  discarded = false;
   /** A write failure (e.g. ENOSPC) has been logged for this call: log it once, not per packet. */
   writeFailureLogged = false;
   #finalized: Promise<SessionInfo> | null = null;
@@ -70,6 +89,18 @@ export class Session {
     this.legs = init.legs;
     this.announceHost = init.announceHost;
     this.extraInfo = { ...init.extraInfo };
+    this.stereo = init.stereo ?? false;
+  }
+
+  /** The open pause, if recording is paused now. */
+  currentPause(): PauseInterval | null {
+    const last = this.pauses[this.pauses.length - 1];
+    return last !== undefined && last.endEpochMs === null ? last : null;
+  }
+
+  /** Drop (or stop dropping) every datagram on arrival, on every leg. */
+  setReceiving(receiving: boolean): void {
+    for (const name of LEG_NAMES) this.legs[name].receiver.paused = !receiving;
   }
 
   /**
@@ -106,6 +137,7 @@ export class Session {
         malformed: r.droppedMalformed + c[LegCounter.MALFORMED],
         unknown_payload_type: c[LegCounter.UNKNOWN_PAYLOAD_TYPE],
         before_start: c[LegCounter.BEFORE_START],
+        paused: r.droppedPaused,
         too_late: c[LegCounter.TOO_LATE],
       },
       telephone_events: c[LegCounter.TELEPHONE_EVENT],
@@ -124,6 +156,8 @@ export class Session {
       called_number: this.calledNumber,
       start_time: this.startIso,
       state: this.state,
+      paused: this.currentPause()?.behavior ?? null,
+      discarded: this.discarded,
       source: this.source,
       rtp: {
         incoming: { host: this.announceHost, port: this.legs.incoming.receiver.port },

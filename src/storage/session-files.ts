@@ -18,7 +18,7 @@ export function isValidSessionId(id: unknown): id is string {
   return typeof id === 'string' && SESSION_ID_PATTERN.test(id) && id !== '.' && id !== '..';
 }
 
-export type AudioKind = 'incoming' | 'outgoing' | 'mixed';
+export type AudioKind = 'incoming' | 'outgoing' | 'mixed' | 'stereo';
 
 /** "20241225_143022" from the session's start time, in UTC. */
 export function fileStamp(startMs: number): string {

@@ -7,7 +7,7 @@ import { open, rename, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SESSION_INFO_FILE } from './session-files.js';
 
-export type SessionStatus = 'recording' | 'completed' | 'recovered';
+export type SessionStatus = 'recording' | 'completed' | 'recovered' | 'discarded';
 
 /** Per-file key → file name, e.g. incoming_audio → incoming_20241225_143022.wav. */
 export type SessionFiles = Record<string, string>;

@@ -1,12 +1,14 @@
 /**
- * The mixed WAV (SPEC §4): the average of the input legs on the shared
- * timeline, as long as the longest. Streams in chunks so memory stays bounded
- * whatever the call's length. Runs on a worker thread (sync fs is fine there).
+ * The files made from the legs at hangup, in one streaming pass: the mixed
+ * WAV (SPEC §4: the average of the input legs on the shared timeline, as long
+ * as the longest) and, when asked, the stereo WAV (left = first input,
+ * right = second). Streams in chunks so memory stays bounded whatever the
+ * call's length. Runs on a worker thread (sync fs is fine there).
  * Input lengths come from the file sizes, not the headers, so a file whose
  * header a crash left stale mixes correctly too.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
-import { mixAverage } from '../audio/index.js';
+import { interleaveStereo, mixAverage } from '../audio/index.js';
 import { WAV_HEADER_BYTES, createWavHeader } from './wav-header.js';
 
 const CHUNK_SAMPLES = 1 << 16;
@@ -31,17 +33,34 @@ function writeFully(fd: number, bytes: Uint8Array, length: number, position: num
   while (done < length) done += writeSync(fd, bytes, done, length - done, position + done);
 }
 
-export function mixWavFiles(inputPaths: readonly string[], outputPath: string): MixResult {
-  const fds = inputPaths.map((p) => openSync(p, 'r'));
-  let out = -1;
+export interface RenderRequest {
+  inputs: readonly string[];
+  /** Where the averaged mono mix goes, or null for none. */
+  mixedPath: string | null;
+  /** Where the stereo file goes (needs exactly two inputs), or null for none. */
+  stereoPath: string | null;
+}
+
+export function renderLegFiles(req: RenderRequest): MixResult {
+  if (req.stereoPath !== null && req.inputs.length !== 2) throw new TypeError('a stereo file needs exactly two legs');
+  const fds = req.inputs.map((p) => openSync(p, 'r'));
+  let mixedFd = -1;
+  let stereoFd = -1;
   try {
     const lengths = fds.map((fd) => Math.max(0, Math.floor((fstatSync(fd).size - WAV_HEADER_BYTES) / 2)));
     const total = Math.max(0, ...lengths);
     const buffers = fds.map(() => new Int16Array(CHUNK_SAMPLES));
-    const mixed = new Int16Array(CHUNK_SAMPLES);
     const chunkLengths = fds.map(() => 0);
-    out = openSync(outputPath, 'w');
-    writeFully(out, createWavHeader(total * 2), WAV_HEADER_BYTES, 0);
+    const mixed = new Int16Array(CHUNK_SAMPLES);
+    const stereo = new Int16Array(req.stereoPath === null ? 0 : CHUNK_SAMPLES * 2);
+    if (req.mixedPath !== null) {
+      mixedFd = openSync(req.mixedPath, 'w');
+      writeFully(mixedFd, createWavHeader(total * 2), WAV_HEADER_BYTES, 0);
+    }
+    if (req.stereoPath !== null) {
+      stereoFd = openSync(req.stereoPath, 'w');
+      writeFully(stereoFd, createWavHeader(total * 4, 2), WAV_HEADER_BYTES, 0);
+    }
     for (let start = 0; start < total; start += CHUNK_SAMPLES) {
       const count = Math.min(CHUNK_SAMPLES, total - start);
       for (let i = 0; i < fds.length; i++) {
@@ -49,13 +68,26 @@ export function mixWavFiles(inputPaths: readonly string[], outputPath: string): 
         const bytes = new Uint8Array(buffers[i].buffer);
         chunkLengths[i] = readFully(fds[i], bytes, want * 2, WAV_HEADER_BYTES + start * 2) >> 1;
       }
-      mixAverage(buffers, chunkLengths, mixed, count);
-      writeFully(out, new Uint8Array(mixed.buffer), count * 2, WAV_HEADER_BYTES + start * 2);
+      if (mixedFd >= 0) {
+        mixAverage(buffers, chunkLengths, mixed, count);
+        writeFully(mixedFd, new Uint8Array(mixed.buffer), count * 2, WAV_HEADER_BYTES + start * 2);
+      }
+      if (stereoFd >= 0) {
+        interleaveStereo(buffers[0], chunkLengths[0], buffers[1], chunkLengths[1], stereo, count);
+        writeFully(stereoFd, new Uint8Array(stereo.buffer), count * 4, WAV_HEADER_BYTES + start * 4);
+      }
     }
-    fsyncSync(out);
+    if (mixedFd >= 0) fsyncSync(mixedFd);
+    if (stereoFd >= 0) fsyncSync(stereoFd);
     return { samples: total, dataBytes: total * 2 };
   } finally {
     for (const fd of fds) closeSync(fd);
-    if (out >= 0) closeSync(out);
+    if (mixedFd >= 0) closeSync(mixedFd);
+    if (stereoFd >= 0) closeSync(stereoFd);
   }
+}
+
+/** The mixed file alone. */
+export function mixWavFiles(inputPaths: readonly string[], outputPath: string): MixResult {
+  return renderLegFiles({ inputs: inputPaths, mixedPath: outputPath, stereoPath: null });
 }

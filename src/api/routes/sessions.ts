@@ -19,12 +19,25 @@ function partyField(body: Record<string, unknown>, name: string): string {
   return value;
 }
 
+function webhookUrl(value: unknown): string {
+  let url: URL | null = null;
+  try {
+    url = typeof value === 'string' ? new URL(value) : null;
+  } catch {
+    url = null;
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw callrecError('CALLREC_ERR_INVALID_BODY', 'webhook_url must be an http or https URL');
+  }
+  return url.href;
+}
+
 export function sessionRoutes(registry: SessionRegistry): Router {
   const router = new Router();
 
   router.post('/api/sessions', async (ctx) => {
     const body = await readJsonBody(ctx);
-    const known = new Set(['caller_id', 'called_number', 'session_id']);
+    const known = new Set(['caller_id', 'called_number', 'session_id', 'stereo', 'webhook_url']);
     const unknown = Object.keys(body).filter((k) => !known.has(k));
     if (unknown.length > 0) throw callrecError('CALLREC_ERR_INVALID_BODY', `unknown field(s): ${unknown.join(', ')}`);
     const callerId = partyField(body, 'caller_id');
@@ -36,7 +49,17 @@ export function sessionRoutes(registry: SessionRegistry): Router {
       }
       sessionId = body.session_id;
     }
-    const session = await registry.create({ sessionId, callerId, calledNumber, source: 'http' });
+    if (body.stereo !== undefined && typeof body.stereo !== 'boolean') throw callrecError('CALLREC_ERR_INVALID_BODY', 'stereo must be true or false');
+    const extraInfo: Record<string, unknown> = {};
+    if (body.webhook_url !== undefined) extraInfo.webhook_url = webhookUrl(body.webhook_url);
+    const session = await registry.create({
+      sessionId,
+      callerId,
+      calledNumber,
+      source: 'http',
+      stereo: body.stereo as boolean | undefined,
+      extraInfo,
+    });
     const view = session.toJSON();
     ctx.status = 201;
     ctx.body = { status: 'success', session_id: session.id, start_time: session.startIso, rtp: view.rtp };
