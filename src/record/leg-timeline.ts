@@ -18,6 +18,9 @@ export const MAX_CLOCK_DISAGREEMENT_SAMPLES = 8000;
  * A late packet never re-anchors the leg; past this it is dropped.
  */
 export const MAX_LATE_SAMPLES = 3 * 8000;
+/** RFC 3550 §A.1: a jump ahead past this, or back past MAX_MISORDER, is a restart. */
+const MAX_DROPOUT = 3000;
+const MAX_MISORDER = 100;
 /** Sequence numbers remembered for duplicate detection. */
 const SEQ_WINDOW = 1024;
 
@@ -60,7 +63,21 @@ export class LegTimeline {
       this.#anchor(timestamp, arrival);
       return Placement.PLACE;
     }
-    const seq = this.#highestSeq + sequenceDelta(sequenceNumber, this.#highestSeq & 0xffff);
+    const seqJump = sequenceDelta(sequenceNumber, this.#highestSeq & 0xffff);
+    if (seqJump > MAX_DROPOUT || seqJump < -MAX_MISORDER) {
+      // The sender restarted its sequence (RFC 3550 §A.1): start counting again;
+      // re-anchor too unless its timestamp still agrees with the arrival clock.
+      this.#startSource(ssrc, sequenceNumber);
+      const position = this.#anchorPosition + timestampDelta(timestamp, this.#anchorTimestamp);
+      if (Math.abs(position - arrival) > MAX_CLOCK_DISAGREEMENT_SAMPLES) {
+        this.reanchored++;
+        this.#anchor(timestamp, arrival);
+      } else {
+        this.position = position;
+      }
+      return Placement.PLACE;
+    }
+    const seq = this.#highestSeq + seqJump;
     const key = seq & (SEQ_WINDOW - 1);
     if (this.#seen[key] === seq) {
       this.duplicates++;
