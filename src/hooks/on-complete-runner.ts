@@ -45,9 +45,14 @@ export class OnCompleteRunner {
     this.#log = opts.log.child({ mod: 'on-complete' });
   }
 
-  /** Run the command for this finished recording (once per call: a session already waiting or running is not queued again). */
+  /**
+   * Run the command for this finished recording: once per call (a session
+   * already waiting or running is not queued again), and only for a listed
+   * recording (a discarded or deleted one has no directory left).
+   */
   enqueue(sessionId: string): void {
     if (this.#closed || this.#running.has(sessionId) || this.#queue.includes(sessionId)) return;
+    if (!this.#opts.index.has(sessionId)) return;
     this.#queue.push(sessionId);
     this.#record(sessionId, { state: 'queued' });
     this.#pump();
