@@ -85,7 +85,12 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     sessionsDir: config.sessionsDir, index, log,
   });
   registry.onFinalized((info, session) => {
-    webhooks.notifyFinished(info, 'recording.completed', session.extraInfo.webhook_url);
+    const webhookUrl = session.extraInfo.webhook_url;
+    if (info.status === 'discarded') {
+      webhooks.notifyDiscarded(info.session_id, String(info.discard_reason ?? 'discarded'), { info, webhookUrl });
+      return;
+    }
+    webhooks.notifyFinished(info, 'recording.completed', webhookUrl);
     hooks?.enqueue(info.session_id);
   });
 
