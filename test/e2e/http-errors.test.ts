@@ -3,15 +3,15 @@
  * 503 with JSON error bodies, and GET /api/sessions while a call runs.
  * RTP ports 40300-40399, and 40400-40403 (one call's worth) for the 503.
  */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sleep, startCall } from '../helpers/calls.js';
+import { listSessionDirs, sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { RtpLeg } from '../helpers/rtp-sender.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { HttpAnswer, ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 
 const RTP_PORTS = '40300-40399';
@@ -23,7 +23,7 @@ let sessionsDir: string;
 const opened: StartedCall[] = [];
 const legs: RtpLeg[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('http-errors'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS });
 });
@@ -67,7 +67,7 @@ test('invalid bodies are 400 and start nothing', async () => {
     assertError(await server.request('POST', '/api/sessions', body, headers), 400, what);
   }
   assert.equal(await activeIds(), []);
-  assert.equal(readdirSync(sessionsDir), [], 'no session directory was made');
+  assert.equal(listSessionDirs(sessionsDir), [], 'no session directory was made');
 });
 
 test('a session_id outside ^[A-Za-z0-9._-]{1,64}$ is 400', async () => {
@@ -75,7 +75,7 @@ test('a session_id outside ^[A-Za-z0-9._-]{1,64}$ is 400', async () => {
     assertError(await server.request('POST', '/api/sessions', { ...PARTIES, session_id: bad }), 400, `session_id ${JSON.stringify(bad)}`);
   }
   assert.equal(await activeIds(), []);
-  assert.equal(readdirSync(sessionsDir), []);
+  assert.equal(listSessionDirs(sessionsDir), []);
   // The longest valid id is accepted (the bound is 64, not less).
   const longest = 'L'.repeat(64);
   const ok = await server.request('POST', '/api/sessions', { ...PARTIES, session_id: longest });
@@ -109,7 +109,7 @@ test('no free ports: 503, and the ports come back after the hangup', async () =>
     assert.equal([first.body.rtp.incoming.port, first.body.rtp.outgoing.port].sort(), [40400, 40402]);
     assertError(await tiny.request('POST', '/api/sessions', PARTIES), 503, 'a second call on a one-call range');
     assertError(await tiny.request('POST', '/api/sessions', { ...PARTIES, session_id: 'second' }), 503, 'again, with an id');
-    assert.equal(readdirSync(tinyDir), [first.body.session_id], 'the refused calls left no directory');
+    assert.equal(listSessionDirs(tinyDir), [first.body.session_id], 'the refused calls left no directory');
     assert.is((await tiny.request('POST', `/api/sessions/${first.body.session_id}/hangup`)).status, 200);
     const again = await tiny.request('POST', '/api/sessions', { ...PARTIES, session_id: 'second' });
     assert.is(again.status, 201, `after the hangup the ports are free again: ${again.text}`);

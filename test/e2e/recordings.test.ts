@@ -13,6 +13,7 @@ import { sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { readCanonicalWav } from '../helpers/wav.js';
 
@@ -34,7 +35,7 @@ interface Timed {
 }
 const finished: Timed[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   cwd = makeTempDir('recordings');
   server = await startServer({ sessionsDir: SESSIONS_DIR, rtpPorts: RTP_PORTS, cwd });
 });

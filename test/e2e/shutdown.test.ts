@@ -15,6 +15,7 @@ import type { StartedCall } from '../helpers/calls.js';
 import type { Codec } from '../helpers/g711.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { readCanonicalWav } from '../helpers/wav.js';
 
@@ -28,7 +29,7 @@ let server: ServerProcess;
 let sessionsDir: string;
 const calls: StartedCall[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('shutdown'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS });
 });

@@ -3,6 +3,7 @@
  * one RtpLeg per announced port. Also the clock bounds the test can know of
  * start_time (between sending the POST and reading its answer).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as assert from 'uvu/assert';
 import type { Codec } from './g711.js';
@@ -57,4 +58,17 @@ export function offsetBounds(call: StartedCall, leg: RtpLeg, slackMs = 250): { m
     min: Math.floor((leg.firstSentAt - call.answeredAt) * 8) - 8,
     max: Math.ceil((leg.firstSentAt - call.postedAt + slackMs) * 8),
   };
+}
+
+/**
+ * The session directories in `sessionsDir` (names a session id may have),
+ * sorted; [] when it does not exist. Other entries (a lock file, a
+ * webhook queue such as "@webhooks") are not sessions.
+ */
+export function listSessionDirs(sessionsDir: string): string[] {
+  if (!existsSync(sessionsDir)) return [];
+  return readdirSync(sessionsDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^[A-Za-z0-9._-]{1,64}$/.test(e.name) && e.name !== '.' && e.name !== '..')
+    .map((e) => e.name)
+    .sort();
 }
