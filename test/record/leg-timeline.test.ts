@@ -243,4 +243,28 @@ test('a sender restarting seq and timestamp on the same SSRC (seq 10000 back) is
   assert.ok(placedNearArrival >= 45, `only ${placedNearArrival} of 50 packets after the restart were placed (the rest dropped)`);
 });
 
+test('one packet 2.5 s late (125 back, inside MAX_LATE_SAMPLES) lands in place; it does not restart the sequence or move the anchor', () => {
+  // RFC 3550 A.1 takes a far jump as a restart only when the next packet follows
+  // it in sequence; one stray packet is "bad_seq". Seq 1075 is held up 2.5 s.
+  const t = new LegTimeline();
+  for (let i = 0; i < 200; i++) if (i !== 75) put(t, 1000 + i, i * P, i * P);
+  assert.is(t.lost(), 1);
+  const [r, pos] = put(t, 1075, 75 * P, 200 * P);
+  assert.ok(r === Placement.PLACE ? pos === 75 * P : r === Placement.TOO_LATE, `placed at ${pos} (its place is ${75 * P}, its arrival ${200 * P})`);
+  assert.is(t.reanchored, 0, 'a single late packet re-anchored the leg');
+  assert.is(t.lost(), 0, 'lost() after the late packet came');
+  // The stream goes on where it was.
+  assert.equal(put(t, 1200, 200 * P, 200 * P + 10), [Placement.PLACE, 200 * P]);
+  assert.is(t.reanchored, 0);
+  assert.is(t.lost(), 0);
+});
+
+test('sequence jump ahead past 3000 with a new timestamp base (a restart) re-anchors at arrival', () => {
+  const t = new LegTimeline();
+  for (let i = 0; i < 10; i++) put(t, 100 + i, i * P, i * P);
+  assert.equal(put(t, 9000, 0x50000000, 10 * P), [Placement.PLACE, 10 * P]);
+  assert.equal(put(t, 9001, 0x50000000 + P, 11 * P), [Placement.PLACE, 11 * P]);
+  assert.is(t.lost(), 0);
+});
+
 test.run();
