@@ -22,12 +22,12 @@ function partyField(body: Record<string, unknown>, name: string): string {
 function webhookUrl(value: unknown): string {
   let url: URL | null = null;
   try {
-    url = typeof value === 'string' ? new URL(value) : null;
+    url = typeof value === 'string' && value.length <= 2048 ? new URL(value) : null;
   } catch {
     url = null;
   }
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw callrecError('CALLREC_ERR_INVALID_BODY', 'webhook_url must be an http or https URL');
+    throw callrecError('CALLREC_ERR_INVALID_BODY', 'webhook_url must be an http or https URL of at most 2048 characters');
   }
   return url.href;
 }
