@@ -12,6 +12,7 @@ import { callrecError } from './errors.js';
 import { PortPool } from './ingest/index.js';
 import type { Logger } from './log.js';
 import { RecorderPool } from './pool/index.js';
+import { RecordingDeleter, RetentionSweeper } from './retention/index.js';
 import { SessionRegistry } from './session/index.js';
 import { recoverSessions } from './session/recover.js';
 import { RecordingsIndex, scanSessionsDir } from './storage/index.js';
@@ -107,7 +108,9 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     hooks?.enqueue(info.session_id);
   }
 
-  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log });
+  const deleter = new RecordingDeleter({ index, sessions: registry, sessionsDir: config.sessionsDir, log });
+  deleter.removeLeftovers().catch((err) => log.warn({ err }, 'could not remove leftovers of interrupted deletions'));
+  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter });
   const server = http.createServer(app.callback());
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
@@ -119,6 +122,8 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     throw err;
   }
   registry.startTimeoutSweep();
+  const retention = config.retentionDays === null ? null : new RetentionSweeper({ index, deleter, retentionDays: config.retentionDays, log });
+  retention?.start();
   log.info({ http: `${config.httpHost}:${httpPort}`, rtp_ports: `${config.rtpPortMin}-${config.rtpPortMax}`, workers: config.workers }, 'callrec ready');
 
   let closing: Promise<void> | null = null;
@@ -126,6 +131,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     closing ??= (async () => {
       log.info({ active_calls: registry.size }, 'shutting down: finalizing active calls');
       server.close();
+      retention?.stop();
       await registry.shutdown();
       await Promise.all([webhooks.close(), hooks?.close()]);
       await pool.close();

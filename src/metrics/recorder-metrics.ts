@@ -46,8 +46,8 @@ export class RecorderMetrics {
 
     collectDefaultMetrics({ register: this.registry });
 
-    perLegCounter('callrec_rtp_packets_received_total', 'RTP datagrams received, per leg.', registers, snapshot, (t) => t.packets);
-    perLegCounter('callrec_rtp_bytes_received_total', 'RTP bytes received, per leg.', registers, snapshot, (t) => t.bytes);
+    perLegCounter('callrec_rtp_packets_received_total', 'Datagrams that reached a leg\'s RTP socket, dropped or not, per leg.', registers, snapshot, (t) => t.datagrams);
+    perLegCounter('callrec_rtp_bytes_received_total', 'Bytes of the RTP packets handed to the recorder (not dropped at the socket), per leg.', registers, snapshot, (t) => t.bytes);
     perLegCounter('callrec_rtp_packets_recorded_total', 'Audio packets placed on the timeline, per leg.', registers, snapshot, (t) => t.recorded);
     perLegCounter('callrec_rtp_packets_lost_total', 'Sequence numbers never received, per leg.', registers, snapshot, (t) => t.lost);
     new Counter({

@@ -5,12 +5,16 @@
  * "finished" in the same tick it leaves the registry, so a scrape never counts
  * it twice or not at all.
  */
+import type { LegReceiver } from '../ingest/index.js';
 import { LegCounter } from '../ring/index.js';
-import type { Session } from '../session/index.js';
+import type { LegName, Session } from '../session/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 import { WAV_HEADER_BYTES } from '../storage/index.js';
 
 export interface LegTotals {
+  /** Every datagram that reached the leg's socket, dropped or not. */
+  datagrams: number;
+  /** Packets handed to the recorder (not dropped at the socket). */
   packets: number;
   bytes: number;
   recorded: number;
@@ -25,12 +29,19 @@ export interface TrafficSnapshot {
 }
 
 function emptyLeg(): LegTotals {
-  return { packets: 0, bytes: 0, recorded: 0, lost: 0, dropped: new Map() };
+  return { datagrams: 0, packets: 0, bytes: 0, recorded: 0, lost: 0, dropped: new Map() };
 }
 
-function addLeg(into: Map<string, LegTotals>, leg: string, stats: LegStats): void {
+/** The receiver's own counters: what it queued plus what it dropped before any worker saw it. */
+function datagramsOf(receiver: LegReceiver): number {
+  const r = receiver as LegReceiver & { droppedPaused?: number };
+  return r.packets + r.droppedRingFull + r.droppedWrongSource + r.droppedMalformed + (r.droppedPaused ?? 0);
+}
+
+function addLeg(into: Map<string, LegTotals>, leg: string, stats: LegStats, datagrams: number): void {
   let t = into.get(leg);
   if (t === undefined) into.set(leg, (t = emptyLeg()));
+  t.datagrams += datagrams;
   t.packets += stats.packets ?? 0;
   t.bytes += stats.bytes ?? 0;
   t.recorded += stats.recorded ?? 0;
@@ -38,6 +49,10 @@ function addLeg(into: Map<string, LegTotals>, leg: string, stats: LegStats): voi
   for (const [reason, n] of Object.entries(stats.dropped ?? {})) {
     if (typeof n === 'number') t.dropped.set(reason, (t.dropped.get(reason) ?? 0) + n);
   }
+}
+
+function legNames(session: Session): LegName[] {
+  return Object.keys(session.legs) as LegName[];
 }
 
 function cloneLegs(legs: Map<string, LegTotals>): Map<string, LegTotals> {
@@ -55,11 +70,16 @@ export class TrafficTotals {
     return this.#finishedCalls;
   }
 
-  /** A call was finalized: keep its final numbers. */
+  /**
+   * A call was finalized: keep its final numbers (its metadata's stats, and
+   * the datagram counts of its receivers, which outlive their sockets).
+   */
   addFinished(info: SessionInfo, session: Session): void {
     this.#finishedCalls++;
-    const stats = info.stats ?? Object.fromEntries(Object.keys(session.legs).map((leg) => [leg, session.legStats(leg as keyof Session['legs'])]));
-    for (const [leg, legStats] of Object.entries(stats)) addLeg(this.#finished, leg, legStats);
+    for (const leg of legNames(session)) {
+      const stats = info.stats?.[leg] ?? session.legStats(leg);
+      addLeg(this.#finished, leg, stats, datagramsOf(session.legs[leg].receiver));
+    }
     for (const bytes of Object.values(info.file_bytes ?? {})) if (typeof bytes === 'number') this.#finishedFileBytes += bytes;
   }
 
@@ -68,8 +88,8 @@ export class TrafficTotals {
     const legs = cloneLegs(this.#finished);
     let fileBytes = this.#finishedFileBytes;
     for (const session of live) {
-      for (const leg of Object.keys(session.legs) as (keyof Session['legs'])[]) {
-        addLeg(legs, leg, session.legStats(leg));
+      for (const leg of legNames(session)) {
+        addLeg(legs, leg, session.legStats(leg), datagramsOf(session.legs[leg].receiver));
         fileBytes += WAV_HEADER_BYTES + session.legs[leg].counters[LegCounter.SAMPLES] * 2;
       }
     }
