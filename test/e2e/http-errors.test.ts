@@ -1,11 +1,14 @@
 /**
  * HTTP control errors and live counters (issue 2, point 6): 400, 409, 404,
  * 503 with JSON error bodies, and GET /api/sessions while a call runs.
- * RTP ports 40300-40399, and 40400-40403 (one call's worth) for the 503.
+ * RTP ports 40300-40399, 40400-40403 (one call's worth) for the 503, and
+ * 40410-40429 for the RTP timeout.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { checkRecordedCall, isoMicros } from '../helpers/call-check.js';
 import { listSessionDirs, sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { RtpLeg } from '../helpers/rtp-sender.js';
@@ -16,6 +19,7 @@ import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 
 const RTP_PORTS = '40300-40399';
 const TINY_RTP_PORTS = '40400-40403';
+const TIMEOUT_RTP_PORTS = '40410-40429';
 const PARTIES = { caller_id: '+15551234567', called_number: '+15559876543' };
 
 let server: ServerProcess;
@@ -176,6 +180,69 @@ test('GET /api/sessions lists the live call with ports and per-leg packets, byte
   const res = await server.request('POST', '/api/sessions/live-1/hangup');
   assert.is(res.status, 200);
   assert.equal(await activeIds(), [], 'gone from the list after the hangup');
+});
+
+test('two POSTs racing for one session_id: one 201, one 409', async () => {
+  const answers = await Promise.all([
+    server.request('POST', '/api/sessions', { ...PARTIES, session_id: 'race-1' }),
+    server.request('POST', '/api/sessions', { ...PARTIES, session_id: 'race-1' }),
+  ]);
+  assert.equal(answers.map((a) => a.status).sort(), [201, 409], answers.map((a) => a.text).join(' | '));
+  assertError(answers.find((a) => a.status === 409)!, 409, 'the loser of the race');
+  assert.equal(await activeIds(), ['race-1']);
+  assert.is((await server.request('POST', '/api/sessions/race-1/hangup')).status, 200);
+});
+
+test('two hangups at once both get the finished session_info (README), a third is 404', async () => {
+  const call = await startCall(server, {
+    body: { ...PARTIES, session_id: 'twice-1' },
+    incoming: { codec: 'PCMA', seed: 611, packets: 10 },
+    outgoing: { codec: 'PCMU', seed: 612, packets: 10 },
+  });
+  opened.push(call);
+  await Promise.all([call.incoming.start(0), call.outgoing.start(0)]);
+  await sleep(100);
+  const [a, b] = await Promise.all([
+    server.request('POST', '/api/sessions/twice-1/hangup'),
+    server.request('POST', '/api/sessions/twice-1/hangup'),
+  ]);
+  assert.is(a.status, 200, a.text);
+  assert.is(b.status, 200, b.text);
+  assert.equal(a.body, b.body);
+  assert.type(a.body.end_time, 'string');
+  checkRecordedCall(path.join(sessionsDir, 'twice-1'), a.body.files, call, {}, a.body);
+  assertError(await server.request('POST', '/api/sessions/twice-1/hangup'), 404, 'a hangup after the end');
+});
+
+test('--rtp-timeout: a call whose legs fall silent is ended as if hung up', async () => {
+  const dir = path.join(makeTempDir('http-errors-timeout'), 'sessions');
+  const quick = await startServer({ sessionsDir: dir, rtpPorts: TIMEOUT_RTP_PORTS, rtpTimeoutSeconds: 1 });
+  try {
+    const call = await startCall(quick, {
+      body: { ...PARTIES, session_id: 'silent-1' },
+      incoming: { codec: 'PCMU', seed: 621, packets: 25 },
+      outgoing: { codec: 'PCMA', seed: 622, packets: 20 },
+    });
+    opened.push(call);
+    await Promise.all([call.incoming.start(0), call.outgoing.start(0)]);
+    const lastPacketWall = Date.now();
+    let listed: HttpAnswer | undefined;
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(100)) {
+      listed = await quick.request('GET', '/api/recordings/silent-1');
+      if (listed.status === 200) break;
+    }
+    assert.is(listed?.status, 200, 'the call was ended and listed within 5 s of silence');
+    const ids = (await quick.request('GET', '/api/sessions')).body.sessions.map((s: { session_id: string }) => s.session_id);
+    assert.equal(ids, [], 'no longer active');
+    const info = JSON.parse(readFileSync(path.join(dir, 'silent-1', 'session_info.json'), 'utf8'));
+    assert.is(info.status, 'completed');
+    const silentMs = isoMicros(info.end_time) / 1000 - lastPacketWall;
+    assert.ok(silentMs >= 900 && silentMs <= 3000, `ended ${silentMs.toFixed(0)} ms after the last packet, want about 1 s (the timeout) plus the sweep`);
+    checkRecordedCall(path.join(dir, 'silent-1'), info.files, call, {}, info);
+    assertError(await quick.request('POST', '/api/sessions/silent-1/hangup'), 404, 'a hangup after the timeout');
+  } finally {
+    await quick.stop('SIGTERM');
+  }
 });
 
 test.run();

@@ -191,6 +191,12 @@ test('an active call is not listed; a call with audio on one leg only has no mix
   });
   opened.push(call);
   await call.incoming.start(0);
+  const live = readInfo(call.id);
+  assert.not.ok('end_time' in live, 'SPEC §4: end_time is absent while the call runs');
+  assert.not.ok('duration_seconds' in live && live.duration_seconds !== null, 'no duration while the call runs');
+  assert.is.not(live.status, 'completed');
+  assert.is(live.session_id, call.id);
+  assert.is(live.start_time, call.startTime);
   const listed = await server.request('GET', '/api/recordings');
   assert.ok(!listed.body.recordings.some((r: { session_id: string }) => r.session_id === call.id), 'only finished calls are listed');
   assert.is(listed.body.total_recordings, 3);
