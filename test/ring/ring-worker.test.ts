@@ -40,6 +40,7 @@ async function run(seed: number, capacity: number): Promise<{ report: WorkerRepo
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`consumer worker exited with ${code} before reporting`)));
   });
+  done.catch(() => {}); // awaited below; if producing throws first, its rejection is not the news
   const sleepWord = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + DEADLINE_MS;
   const seq = createSequence(seed);
