@@ -38,7 +38,7 @@ test.after(async () => {
 });
 
 test('leftovers of an interrupted deletion are removed at start', async () => {
-  for (let i = 0; i < 50 && existsSync(path.join(sessionsDir, '.deleting~old-9~abcd1234')); i++) await sleep(20);
+  for (let i = 0; i < 500 && existsSync(path.join(sessionsDir, '.deleting~old-9~abcd1234')); i++) await sleep(20);
   assert.not.ok(existsSync(path.join(sessionsDir, '.deleting~old-9~abcd1234')));
 });
 

@@ -107,9 +107,12 @@ test('a call: live counters while it runs, finished totals after, drops by reaso
     call.incoming.sendRaw(buildRtpPacket({ payloadType: 99, sequenceNumber: 9000 + i, timestamp: 0, ssrc: call.incoming.ssrc, payload: new Uint8Array(160) }));
   }
   for (let i = 0; i < 3; i++) call.incoming.sendRaw(new Uint8Array([0x80, 0]));
-  await sleep(300);
-
-  const live = await scrape();
+  // Wait (up to 5 s on a loaded machine) until the socket has seen every datagram.
+  let live = await scrape();
+  for (let i = 0; i < 100 && metricValue(live, 'callrec_rtp_packets_received_total{leg="incoming"}')! < 38; i++) {
+    await sleep(50);
+    live = await scrape();
+  }
   assert.is(metricValue(live, 'callrec_active_calls'), 1);
   assert.is(metricValue(live, 'callrec_rtp_packets_received_total{leg="incoming"}'), 38);
   assert.is(metricValue(live, 'callrec_rtp_packets_received_total{leg="outgoing"}'), 20);

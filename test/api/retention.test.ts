@@ -120,11 +120,11 @@ test('start(): sweeps at once, then on every interval; stop() ends it', async ()
   const deleter = new RecordingDeleter({ index, sessions: new Map(), sessionsDir, log });
   const sweeper = new RetentionSweeper({ index, deleter, retentionDays: 1, log, intervalMs: 50 });
   sweeper.start();
-  for (let i = 0; i < 50 && existsSync(path.join(sessionsDir, 'first')); i++) await sleep(10);
+  for (let i = 0; i < 500 && existsSync(path.join(sessionsDir, 'first')); i++) await sleep(10);
   assert.not.ok(existsSync(path.join(sessionsDir, 'first')), 'deleted by the first sweep');
   writeRecording(sessionsDir, { id: 'second', start: daysAgo(3) });
   index.add(await readSessionInfo(path.join(sessionsDir, 'second')));
-  for (let i = 0; i < 50 && existsSync(path.join(sessionsDir, 'second')); i++) await sleep(10);
+  for (let i = 0; i < 500 && existsSync(path.join(sessionsDir, 'second')); i++) await sleep(10);
   assert.not.ok(existsSync(path.join(sessionsDir, 'second')), 'deleted by a timed sweep');
   sweeper.stop();
   writeRecording(sessionsDir, { id: 'third', start: daysAgo(3) });
