@@ -36,6 +36,8 @@ const SAME_SOURCE_PER_LEG = 9000;
 const OTHER_SOURCE_PER_LEG = 5000;
 const UNALLOCATED = 2000;
 const FUZZ_MS = 5000;
+/** Datagrams sent between two waits for the server to have read them. */
+const ACK_EVERY = 300;
 /** Largest UDP payload over IPv4. */
 const MAX_UDP = 65507;
 /** What callrec accepts into a ring; longer is malformed (README: main thread). */
@@ -278,6 +280,23 @@ function tally(expected: Expected, d: Uint8Array, sameSource: boolean): void {
   else assert.unreachable(`same-source fuzz datagram classified ${verdict}`);
 }
 
+/**
+ * Wait (up to 3 s) until the server has counted, per leg, every datagram sent
+ * so far that its main thread counts as packets or wrong_source (the main
+ * thread reads a socket in order, so the ones before are read too). A
+ * timeout is not a failure here: kernel drops are checked at the end.
+ */
+async function waitForCounted(id: string, target: Record<'incoming' | 'outgoing', number>, legs: Record<'incoming' | 'outgoing', RtpLeg>): Promise<void> {
+  const want = { incoming: target.incoming + legs.incoming.sent, outgoing: target.outgoing + legs.outgoing.sent };
+  const deadline = performance.now() + 3000;
+  while (performance.now() < deadline) {
+    const s = await activeSession(server, id);
+    const counted = (leg: Stats) => leg.packets + leg.dropped.wrong_source;
+    if (counted(s.legs.incoming) >= want.incoming && counted(s.legs.outgoing) >= want.outgoing) return;
+    await sleep(2);
+  }
+}
+
 async function openSocket(): Promise<dgram.Socket> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
@@ -301,19 +320,23 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
     incoming: { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0 },
     outgoing: { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0 },
   };
-  type Send = () => void;
+  /** One datagram to send; `counts`: the leg whose main-thread counter (packets or wrong_source) it will raise. */
+  interface Send {
+    send: () => void;
+    counts: 'incoming' | 'outgoing' | null;
+  }
   const sends: Send[] = [];
   for (const name of ['incoming', 'outgoing'] as const) {
     const leg = legs[name];
     for (const d of fuzzStream(next, SAME_SOURCE_PER_LEG, leg, true)) {
       tally(expected[name], d, true);
-      sends.push(() => leg.sendRaw(d));
+      sends.push({ send: () => leg.sendRaw(d), counts: classify(d) === 'malformed-on-arrival' ? null : name });
     }
     let i = 0;
     for (const d of fuzzStream(next, OTHER_SOURCE_PER_LEG, leg, false)) {
       tally(expected[name], d, false);
       const from = others[i++ % others.length];
-      sends.push(() => from.send(d, leg.port, '127.0.0.1'));
+      sends.push({ send: () => from.send(d, leg.port, '127.0.0.1'), counts: classify(d) === 'malformed-on-arrival' ? null : name });
     }
   }
   for (const d of fuzzStream(next, UNALLOCATED, legs.incoming, false)) {
@@ -321,7 +344,7 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
     do port = RTP_FIRST + (next() % (RTP_LAST - RTP_FIRST + 1));
     while (used.has(port));
     const from = others[port % others.length];
-    sends.push(() => from.send(d, port, '127.0.0.1'));
+    sends.push({ send: () => from.send(d, port, '127.0.0.1'), counts: null });
   }
   for (const name of ['incoming', 'outgoing'] as const) {
     assert.ok(expected[name].malformed > 1000 && expected[name].wrongSource > 1000 && expected[name].unknownPayloadType > 500,
@@ -344,9 +367,21 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
   const health = pollHealthz(server, 100);
   const t0 = performance.now();
   let sent = 0;
+  let sinceAck = 0;
+  const target = { incoming: 0, outgoing: 0 };
   while (sent < sends.length) {
     const due = Math.min(sends.length, Math.ceil(((performance.now() - t0) / FUZZ_MS) * sends.length));
-    while (sent < due) sends[sent++]();
+    for (; sent < due; sent++, sinceAck++) {
+      sends[sent].send();
+      const leg = sends[sent].counts;
+      if (leg !== null) target[leg]++;
+    }
+    // Flow control: let the server read what is queued before sending more, so the
+    // kernel's receive buffer never overflows (a busy CI machine may stall it).
+    if (sinceAck >= ACK_EVERY) {
+      sinceAck = 0;
+      await waitForCounted(started.id, target, legs);
+    }
     await sleep(5);
   }
   await sending;
