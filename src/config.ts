@@ -140,9 +140,20 @@ export function parseCommand(value: string | undefined): string[] | null {
     return parsed as string[];
   }
   const words: string[] = [];
-  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(trimmed); m !== null; m = re.exec(trimmed)) words.push(m[1] ?? m[2] ?? m[3]);
-  if (/["']/.test(trimmed.replace(re, ''))) fail('--on-complete: unbalanced quote');
+  // A word is a run of quoted parts and plain characters: a"b c"d is one word, ab cd.
+  const word = /(?:"[^"]*"|'[^']*'|[^\s"'])+/y;
+  const space = /\s+/y;
+  let at = 0;
+  while (at < trimmed.length) {
+    word.lastIndex = at;
+    const m = word.exec(trimmed);
+    if (m === null) fail('--on-complete: unbalanced quote');
+    words.push(m[0].replace(/"([^"]*)"|'([^']*)'/g, (_q, d: string | undefined, s: string | undefined) => d ?? s ?? ''));
+    at = word.lastIndex;
+    space.lastIndex = at;
+    if (space.exec(trimmed) !== null) at = space.lastIndex;
+    else if (at < trimmed.length) fail('--on-complete: unbalanced quote');
+  }
   return words;
 }
 
@@ -161,7 +172,10 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 
   const get = (name: string): string | undefined => {
     const flag = values[name];
-    if (typeof flag === 'string') return flag;
+    if (typeof flag === 'string') {
+      if (flag.trim() === '') fail(`--${name}: an empty value is not allowed`);
+      return flag;
+    }
     const fromEnv = env[FLAGS[name].env];
     if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
     return FLAGS[name].default;

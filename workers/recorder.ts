@@ -23,6 +23,6 @@ export function mix(task: RenderRequest): ({ ok: true } & MixResult) | { ok: fal
     return { ok: true, ...renderLegFiles(task) };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { ok: false, code: e.code ?? 'CALLREC_ERR_MIX', message: e.message };
+    return { ok: false, code: e.code ?? 'CALLREC_ERR_WORKER', message: e.message };
   }
 }

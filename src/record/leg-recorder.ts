@@ -57,6 +57,8 @@ export class LegRecorder {
   #windowEnd = 0;
   /** End (exclusive) of all audio on the timeline. */
   #end = 0;
+  /** End (exclusive) of the audio already in the file: what a refreshed header may state. */
+  #flushedEnd = 0;
   #lastFlushMs = 0;
   #lastHeaderMs = 0;
 
@@ -125,7 +127,8 @@ export class LegRecorder {
     }
     if (nowMs - this.#lastHeaderMs >= HEADER_INTERVAL_MS) {
       this.#lastHeaderMs = nowMs;
-      if (this.#file.headerDataBytes !== this.#end * 2) this.#file.writeHeader(this.#end * 2);
+      // Never state more than the file holds: a crash right after must leave a valid header.
+      if (this.#file.headerDataBytes !== this.#flushedEnd * 2) this.#file.writeHeader(this.#flushedEnd * 2);
       this.#counters[LegCounter.WRITE_ERRORS] = this.#file.writeErrors;
     }
   }
@@ -163,7 +166,9 @@ export class LegRecorder {
       // Before the window (already flushed): write that part straight to its place.
       const before = Math.min(end, this.#windowStart) - position;
       decodeG711(table, data, offset, before, scratch, 0);
-      this.#file.writeData(scratchBytes, before * 2, position * 2);
+      if (this.#file.writeData(scratchBytes, before * 2, position * 2) && position + before > this.#flushedEnd) {
+        this.#flushedEnd = position + before;
+      }
       if (before === samples) return;
       position += before;
       offset += before;
@@ -177,7 +182,9 @@ export class LegRecorder {
   #flushWindow(): void {
     const length = this.#windowEnd - this.#windowStart;
     if (length <= 0) return;
-    this.#file.writeData(this.#windowBytes, length * 2, this.#windowStart * 2);
+    if (this.#file.writeData(this.#windowBytes, length * 2, this.#windowStart * 2) && this.#windowEnd > this.#flushedEnd) {
+      this.#flushedEnd = this.#windowEnd;
+    }
     this.#window.fill(0, 0, length);
     this.#windowStart = this.#windowEnd;
   }

@@ -65,17 +65,21 @@ export class LegTimeline {
     }
     const seqJump = sequenceDelta(sequenceNumber, this.#highestSeq & 0xffff);
     if (seqJump > MAX_DROPOUT || seqJump < -MAX_MISORDER) {
-      // The sender restarted its sequence (RFC 3550 §A.1): start counting again;
-      // re-anchor too unless its timestamp still agrees with the arrival clock.
-      this.#startSource(ssrc, sequenceNumber);
       const position = this.#anchorPosition + timestampDelta(timestamp, this.#anchorTimestamp);
-      if (Math.abs(position - arrival) > MAX_CLOCK_DISAGREEMENT_SAMPLES) {
-        this.reanchored++;
-        this.#anchor(timestamp, arrival);
-      } else {
-        this.position = position;
+      const disagreement = position - arrival;
+      const plausiblyLate = seqJump < 0 && disagreement <= MAX_CLOCK_DISAGREEMENT_SAMPLES && disagreement >= -MAX_LATE_SAMPLES;
+      if (!plausiblyLate) {
+        // The sender restarted its sequence (RFC 3550 §A.1): start counting again;
+        // re-anchor too unless its timestamp still agrees with the arrival clock.
+        this.#startSource(ssrc, sequenceNumber);
+        if (Math.abs(disagreement) > MAX_CLOCK_DISAGREEMENT_SAMPLES) {
+          this.reanchored++;
+          this.#anchor(timestamp, arrival);
+        } else {
+          this.position = position;
+        }
+        return Placement.PLACE;
       }
-      return Placement.PLACE;
     }
     const seq = this.#highestSeq + seqJump;
     const key = seq & (SEQ_WINDOW - 1);

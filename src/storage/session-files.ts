@@ -42,8 +42,12 @@ export function sessionDir(sessionsDir: string, sessionId: string): string {
  * `epochMs` may carry a fraction of a millisecond.
  */
 export function isoMicros(epochMs: number): string {
-  const whole = Math.floor(epochMs);
-  const micros = Math.floor((epochMs - whole) * 1000);
+  let whole = Math.floor(epochMs);
+  let micros = Math.round((epochMs - whole) * 1000);
+  if (micros === 1000) {
+    whole += 1;
+    micros = 0;
+  }
   const base = new Date(whole).toISOString(); // ...SS.mmmZ
   return `${base.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }

@@ -40,9 +40,12 @@ export interface SessionInfo {
   [extra: string]: unknown;
 }
 
+/** Makes every temp name unique within the process, however fast writes come. */
+let tempCounter = 0;
+
 export async function writeSessionInfo(dir: string, info: SessionInfo): Promise<void> {
   const target = path.join(dir, SESSION_INFO_FILE);
-  const temp = `${target}.${process.pid}.${Date.now()}.tmp`;
+  const temp = `${target}.${process.pid}.${++tempCounter}.tmp`;
   const handle = await open(temp, 'w');
   try {
     await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);

@@ -7,7 +7,7 @@
  * Input lengths come from the file sizes, not the headers, so a file whose
  * header a crash left stale mixes correctly too.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { interleaveStereo, mixAverage } from '../audio/index.js';
 import { WAV_HEADER_BYTES, createWavHeader } from './wav-header.js';
 
@@ -43,10 +43,13 @@ export interface RenderRequest {
 
 export function renderLegFiles(req: RenderRequest): MixResult {
   if (req.stereoPath !== null && req.inputs.length !== 2) throw new TypeError('a stereo file needs exactly two legs');
-  const fds = req.inputs.map((p) => openSync(p, 'r'));
+  const fds: number[] = [];
+  const outputs: string[] = [];
   let mixedFd = -1;
   let stereoFd = -1;
+  let done = false;
   try {
+    for (const input of req.inputs) fds.push(openSync(input, 'r'));
     const lengths = fds.map((fd) => Math.max(0, Math.floor((fstatSync(fd).size - WAV_HEADER_BYTES) / 2)));
     const total = Math.max(0, ...lengths);
     const buffers = fds.map(() => new Int16Array(CHUNK_SAMPLES));
@@ -54,10 +57,12 @@ export function renderLegFiles(req: RenderRequest): MixResult {
     const mixed = new Int16Array(CHUNK_SAMPLES);
     const stereo = new Int16Array(req.stereoPath === null ? 0 : CHUNK_SAMPLES * 2);
     if (req.mixedPath !== null) {
+      outputs.push(req.mixedPath);
       mixedFd = openSync(req.mixedPath, 'w');
       writeFully(mixedFd, createWavHeader(total * 2), WAV_HEADER_BYTES, 0);
     }
     if (req.stereoPath !== null) {
+      outputs.push(req.stereoPath);
       stereoFd = openSync(req.stereoPath, 'w');
       writeFully(stereoFd, createWavHeader(total * 4, 2), WAV_HEADER_BYTES, 0);
     }
@@ -79,11 +84,14 @@ export function renderLegFiles(req: RenderRequest): MixResult {
     }
     if (mixedFd >= 0) fsyncSync(mixedFd);
     if (stereoFd >= 0) fsyncSync(stereoFd);
+    done = true;
     return { samples: total, dataBytes: total * 2 };
   } finally {
     for (const fd of fds) closeSync(fd);
     if (mixedFd >= 0) closeSync(mixedFd);
     if (stereoFd >= 0) closeSync(stereoFd);
+    // A half-written output (e.g. ENOSPC) is worse than none: the metadata says it failed.
+    if (!done) for (const output of outputs) rmSync(output, { force: true });
   }
 }
 
