@@ -14,10 +14,13 @@ import type { Logger } from './log.js';
 import { RecorderPool } from './pool/index.js';
 import { RecordingDeleter, RetentionSweeper } from './retention/index.js';
 import { SessionRegistry } from './session/index.js';
+import { startSipServer } from './sip/index.js';
+import type { SipServer } from './sip/index.js';
 import { recoverSessions } from './session/recover.js';
 import { RecordingsIndex, scanSessionsDir } from './storage/index.js';
 import { WebhookNotifier } from './webhook/index.js';
 import { OnCompleteRunner } from './hooks/index.js';
+import { acquireSessionsLock } from './storage/sessions-lock.js';
 
 /** 8 MiB per ring: ~40k packets, i.e. 0.4 s of 1,000 calls if a worker stalls. */
 const RING_BYTES = 8 * 1024 * 1024;
@@ -25,6 +28,8 @@ const RING_BYTES = 8 * 1024 * 1024;
 export interface Recorder {
   httpPort: number;
   registry: SessionRegistry;
+  /** The SIP/SIPREC server, or null with --sip-port 0. */
+  sip: SipServer | null;
   close(): Promise<void>;
 }
 
@@ -95,6 +100,38 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     hooks?.enqueue(info.session_id);
   });
 
+  const deleter = new RecordingDeleter({ index, sessions: registry, sessionsDir: config.sessionsDir, log });
+  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter });
+  // Until start-up is done (index built, crashed sessions recovered) every request gets 503.
+  let ready = false;
+  const handle = app.callback();
+  const server = http.createServer((req, res) => {
+    if (ready) return void handle(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ status: 'error', error: 'starting up', code: 'CALLREC_ERR_SHUTTING_DOWN' }));
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  let httpPort: number;
+  try {
+    httpPort = await listen(server, config.httpHost, config.httpPort);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  // Both control ports are bound before anything on disk is touched: a port in use is a config error.
+  let sip: SipServer | null = null;
+  let lock;
+  try {
+    if (config.sipPort !== 0) sip = await startSipServer({ config, registry, log });
+    lock = await acquireSessionsLock(config.sessionsDir);
+  } catch (err) {
+    await sip?.close();
+    server.close();
+    await Promise.all([webhooks.close(), hooks?.close()]);
+    await pool.close();
+    throw err;
+  }
   const scan = await scanSessionsDir(config.sessionsDir);
   index.addAll(scan.finished);
   for (const bad of scan.unreadable) log.warn(bad, 'skipping a session directory without readable metadata');
@@ -107,20 +144,8 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     webhooks.notifyFinished(info, 'recording.recovered');
     hooks?.enqueue(info.session_id);
   }
-
-  const deleter = new RecordingDeleter({ index, sessions: registry, sessionsDir: config.sessionsDir, log });
+  ready = true;
   deleter.removeLeftovers().catch((err) => log.warn({ err }, 'could not remove leftovers of interrupted deletions'));
-  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter });
-  const server = http.createServer(app.callback());
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 60_000;
-  let httpPort: number;
-  try {
-    httpPort = await listen(server, config.httpHost, config.httpPort);
-  } catch (err) {
-    await pool.close();
-    throw err;
-  }
   registry.startTimeoutSweep();
   const retention = config.retentionDays === null ? null : new RetentionSweeper({ index, deleter, retentionDays: config.retentionDays, log });
   retention?.start();
@@ -129,6 +154,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      await sip?.close();
       log.info({ active_calls: registry.size }, 'shutting down: finalizing active calls');
       server.close();
       retention?.stop();
@@ -136,9 +162,10 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
       await Promise.all([webhooks.close(), hooks?.close()]);
       await pool.close();
       server.closeAllConnections();
+      await lock.release();
       log.info('shutdown complete');
     })();
     return closing;
   };
-  return { httpPort, registry, close };
+  return { httpPort, registry, sip, close };
 }
