@@ -116,7 +116,8 @@ export async function acceptInvite(uas: UasContext, tx: ServerTransaction): Prom
       .discard(id)
       .catch(() => {})
       .then(() => uas.registry.hangup(id, 'sip_cancel'))
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => uas.log.child({ session_id: id }).info({ call_id: callId }, 'SIPREC INVITE cancelled: recording discarded'));
     return;
   }
 

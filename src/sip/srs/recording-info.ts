@@ -30,7 +30,7 @@ interface SiprecInfo {
   metadata: MetadataVersion[];
   metadata_dropped?: number;
   participants: Array<{ participant_id: string; aor: string[]; name: string[]; role: 'caller' | 'callee' | null }>;
-  streams: Array<{ label: string | null; leg: LegName | null; direction: string; port: number }>;
+  streams: Array<{ label: string | null; leg: LegName | null; direction: string; port: number | null }>;
 }
 
 function participantsOf(meta: RsMetadata, caller: RsParticipant | null, callee: RsParticipant | null): SiprecInfo['participants'] {
@@ -73,7 +73,7 @@ export function addMetadataVersion(extra: Record<string, unknown>, entry: { meth
 
 export function setStreams(extra: Record<string, unknown>, sdp: SdpSession, legs: ReadonlyArray<LegName | null>, ports: ReadonlyArray<number>): void {
   const siprec = extra.siprec as SiprecInfo;
-  siprec.streams = sdp.media.map((m, i) => ({ label: m.label, leg: legs[i] ?? null, direction: m.direction, port: ports[i] ?? 0 }));
+  siprec.streams = sdp.media.map((m, i) => ({ label: m.label, leg: legs[i] ?? null, direction: m.direction, port: ports[i] ?? null }));
   const labels: Record<LegName, string | null> = { incoming: null, outgoing: null };
   sdp.media.forEach((m, i) => {
     const leg = legs[i];
