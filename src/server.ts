@@ -123,7 +123,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   let sip: SipServer | null = null;
   let lock;
   try {
-    if (config.sipPort !== 0) sip = await startSipServer({ config, registry, log });
+    if (config.sipPort !== 0) sip = await startSipServer({ config, registry, log, isReady: () => ready });
     lock = await acquireSessionsLock(config.sessionsDir);
   } catch (err) {
     await sip?.close();

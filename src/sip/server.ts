@@ -29,6 +29,12 @@ export interface SipServerDeps {
   /** RFC 3261 timers (tests shrink them). */
   timers?: SipTimers;
   tcpLimits?: Partial<TcpLimits>;
+  /**
+   * False while the recorder is still starting (index, crash recovery): new
+   * calls and OPTIONS get 503 with Retry-After, so nothing is recorded into a
+   * directory that start-up is still scanning. Default: always ready.
+   */
+  isReady?: () => boolean;
 }
 
 export interface SipServer {
@@ -53,7 +59,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     else tcp?.send(flow, bytes, fallback);
   };
   const clientTx = new ClientTransactionTable({ send, timers, counters });
-  const uas = new RecordingUas({ registry, log, counters, timers, send, clientTx, local: { host: config.publicHost, port } });
+  const uas = new RecordingUas({ registry, log, counters, timers, send, clientTx, local: { host: config.publicHost, port }, isReady: deps.isReady });
   const onMessage = (bytes: Buffer, flow: Flow) => uas.receive(bytes, flow);
 
   const bindError = (err: unknown) =>

@@ -79,7 +79,7 @@ interface Harness {
 
 const SRC: Flow = { transport: 'udp', address: '192.0.2.10', port: 5060, connection: null };
 
-function harness(): Harness {
+function harness(opts: { isReady?: () => boolean } = {}): Harness {
   const registry = new FakeRegistry();
   const sent: Harness['sent'] = [];
   const counters = new SipCounters();
@@ -97,6 +97,7 @@ function harness(): Harness {
     send,
     clientTx,
     local: { host: '127.0.0.1', port: 5060 },
+    isReady: opts.isReady,
   });
   return {
     uas,
@@ -437,6 +438,19 @@ test('close(): BYE for every live dialog, new INVITEs get 503', async () => {
   h.deliver(ciscoCube.build({ ...P, branch: 'z9hG4bKlate', callId: 'late' }));
   await sleep(5);
   assert.is(getHeader(h.responses(503)[0], 'retry-after'), '30');
+});
+
+test('while the recorder starts: OPTIONS and INVITE get 503, nothing is created', async () => {
+  let ready = false;
+  const h = harness({ isReady: () => ready });
+  h.deliver(simpleRequest('OPTIONS'));
+  h.deliver(ciscoCube.build(P));
+  await sleep(5);
+  assert.equal(h.responses().filter((r) => r.status >= 200).map((r) => [r.status, getHeader(r, 'cseq')]), [[503, '1 OPTIONS'], [503, '1 INVITE']]);
+  assert.is(h.registry.created.length, 0);
+  ready = true;
+  h.deliver(simpleRequest('OPTIONS', [], 'z9hG4bKready'));
+  assert.is(h.responses(200).length, 1);
 });
 
 test.run();

@@ -17,8 +17,8 @@ export interface UasContext {
   readonly counters: SipCounters;
   readonly timers: SipTimers;
   readonly dialogs: Map<string, RecordingDialog>;
-  /** True once close() began: new calls get 503. */
-  readonly closing: boolean;
+  /** True while starting or once close() began: new calls get 503. */
+  readonly unavailable: boolean;
   /** Answer `tx` with a final response built from its request. */
   respond(tx: ServerTransaction, status: number, headers?: SipHeader[]): void;
   /** Send a 2xx to INVITE and retransmit it until the ACK (RFC 3261 §13.3.1.4). */

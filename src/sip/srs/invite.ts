@@ -59,7 +59,8 @@ export function checkOffer(uas: UasContext, tx: ServerTransaction): { offer: Off
 export async function acceptInvite(uas: UasContext, tx: ServerTransaction): Promise<void> {
   const req = tx.request;
   tx.respond(makeResponse(req, 100));
-  if (uas.closing) {
+  if (uas.unavailable) {
+    uas.counters.inc('rejected_503');
     uas.respond(tx, 503, [{ name: 'retry-after', value: String(RETRY_AFTER_SECONDS) }]);
     return;
   }

@@ -46,6 +46,8 @@ export interface UasDeps {
   clientTx: ClientTransactionTable;
   /** The address and port we announce in Contact and Via. */
   local: { host: string; port: number };
+  /** False while the recorder starts: new calls and OPTIONS get 503. */
+  isReady?: () => boolean;
 }
 
 export class RecordingUas implements UasContext {
@@ -67,8 +69,8 @@ export class RecordingUas implements UasContext {
     this.serverTx = new ServerTransactionTable({ send: deps.send, timers: deps.timers, counters: deps.counters });
   }
 
-  get closing(): boolean {
-    return this.#closing;
+  get unavailable(): boolean {
+    return this.#closing || (this.#deps.isReady !== undefined && !this.#deps.isReady());
   }
 
   /** One message off the wire. Never throws. */
@@ -158,6 +160,10 @@ export class RecordingUas implements UasContext {
     }
     switch (req.method) {
       case 'OPTIONS':
+        if (this.unavailable) {
+          this.respond(tx, 503, [{ name: 'retry-after', value: '1' }]);
+          return;
+        }
         this.respond(tx, 200, [
           { name: 'allow', value: ALLOW },
           { name: 'accept', value: ACCEPT },
