@@ -20,6 +20,8 @@ export interface BenchOptions {
   recorderNice: number;
   senderRtPriority: number;
   recorderRtPriority: number;
+  recorderMain: string | null;
+  recorderNodeFlags: string[];
   cpuProfDir: string | null;
   out: string | null;
   keep: boolean;
@@ -39,6 +41,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --reorder P           fraction of packets sent after their successor    (0)
   --churn               calls of random length arriving continuously, ~N at once
   --min-call S / --max-call S   call length range with --churn           (10 / 60)
+  --recorder FILE       the recorder's main.js to run (default: dist/src/main.js of this build),
+                        e.g. a snapshot built from a commit, so others' rebuilds of dist/ do not interfere
+  --recorder-node-flags "F …"   more node flags for the recorder (e.g. "--perf-basic-prof")
   --url URL             use a recorder already running there (no process started)
   --pid PID             with --url: its process, for CPU and memory from /proc
   --sessions-dir D      with --url: its sessions dir, so the files can be checked
@@ -79,6 +84,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'min-call': { type: 'string' },
       'max-call': { type: 'string' },
       url: { type: 'string' },
+      recorder: { type: 'string' },
+      'recorder-node-flags': { type: 'string' },
       pid: { type: 'string' },
       'sessions-dir': { type: 'string' },
       workers: { type: 'string' },
@@ -118,6 +125,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     minCallS,
     maxCallS,
     url: values.url ?? null,
+    recorderMain: values.recorder ?? null,
+    recorderNodeFlags: (values['recorder-node-flags'] ?? '').split(/\s+/).filter(Boolean),
     pid: values.pid === undefined ? null : Math.round(num(values.pid, 'pid', 0, 1, 1 << 30)),
     sessionsDir: values['sessions-dir'] ?? null,
     workers: values.workers === undefined ? undefined : Math.round(num(values.workers, 'workers', 1, 1, 64)),

@@ -12,6 +12,8 @@ export interface ThreadCpu {
   name: string;
   /** utime + stime, seconds. */
   cpuS: number;
+  /** In the kernel (stime), seconds: syscalls such as recvmsg, epoll_wait. */
+  sysS: number;
   /** Time spent runnable but waiting for a CPU (schedstat), seconds. */
   waitS: number;
 }
@@ -28,14 +30,14 @@ export interface ProcSnapshot {
 }
 
 /** utime + stime of a /proc/…/stat line, seconds. */
-function statCpu(text: string): { name: string; cpuS: number } {
+function statCpu(text: string): { name: string; cpuS: number; userS: number; sysS: number } {
   const close = text.lastIndexOf(')');
   const name = text.slice(text.indexOf('(') + 1, close);
   // Fields after "comm)": state is field 3; utime 14, stime 15 (1-based).
   const rest = text.slice(close + 2).split(' ');
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  return { name, cpuS: (utime + stime) / CLK_TCK };
+  return { name, cpuS: (utime + stime) / CLK_TCK, userS: utime / CLK_TCK, sysS: stime / CLK_TCK };
 }
 
 function statusKb(status: string, key: string): number {
@@ -54,7 +56,7 @@ export function snapshotProcess(pid: number, detailed = true): ProcSnapshot | nu
       try {
         const t = statCpu(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
         const sched = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
-        threads.push({ tid: Number(tid), name: t.name, cpuS: t.cpuS, waitS: Number(sched[1]) / 1e9 });
+        threads.push({ tid: Number(tid), name: t.name, cpuS: t.cpuS, sysS: t.sysS, waitS: Number(sched[1]) / 1e9 });
       } catch {
         // thread ended between readdir and read
       }
@@ -86,6 +88,10 @@ export interface CpuDelta {
   mainS: number;
   /** Main thread: runnable but not running (waiting for a CPU), seconds. */
   mainWaitS: number;
+  /** Main thread's share in the kernel, seconds. */
+  mainSysS: number;
+  /** All threads' share in the kernel, seconds. */
+  totalSysS: number;
   /** Other threads, grouped by thread name. */
   byName: Record<string, number>;
   /** The busiest non-main threads (workers), seconds each. */
@@ -97,6 +103,12 @@ export function cpuDelta(pid: number, a: ProcSnapshot, b: ProcSnapshot): CpuDelt
   const before = new Map(a.threads.map((t) => [t.tid, t.cpuS]));
   const waitBefore = a.threads.find((t) => t.tid === pid)?.waitS ?? 0;
   const mainWaitS = (b.threads.find((t) => t.tid === pid)?.waitS ?? 0) - waitBefore;
+  const sysOf = (snap: ProcSnapshot, tid: number | null) =>
+    snap.threads.filter((t) => tid === null || t.tid === tid).reduce((x, t) => x + t.sysS, 0);
+  const mainSysS = sysOf(b, pid) - sysOf(a, pid);
+  // Threads that ended in between drop out of b: count only those present in both.
+  const common = new Set(a.threads.map((t) => t.tid));
+  const totalSysS = b.threads.filter((t) => common.has(t.tid)).reduce((x, t) => x + t.sysS, 0) - a.threads.filter((t) => b.threads.some((u) => u.tid === t.tid)).reduce((x, t) => x + t.sysS, 0);
   const byName: Record<string, number> = {};
   const per: { tid: number; name: string; cpuS: number }[] = [];
   let mainS = 0;
@@ -114,6 +126,8 @@ export function cpuDelta(pid: number, a: ProcSnapshot, b: ProcSnapshot): CpuDelt
     totalS: round3(b.cpuS - a.cpuS),
     mainS: round3(mainS),
     mainWaitS: round3(mainWaitS),
+    mainSysS: round3(mainSysS),
+    totalSysS: round3(totalSysS),
     byName,
     topThreads: per.slice(0, 6),
   };

@@ -23,6 +23,10 @@ export interface RecorderOptions {
   logFile: string;
   /** Nice value for every thread of the recorder (via nice(1); below 0 needs root). */
   nice: number;
+  /** More node flags for the recorder, e.g. --perf-basic-prof. */
+  nodeFlags?: string[];
+  /** The recorder's main.js; default: this build's dist/src/main.js. */
+  main?: string;
   /** SCHED_RR priority for every thread of the recorder (via chrt(1), root); 0: normal scheduling. */
   rtPriority: number;
 }
@@ -39,9 +43,10 @@ export interface RecorderProcess {
 export async function startRecorder(opts: RecorderOptions, readyTimeoutMs = 30_000): Promise<RecorderProcess> {
   const nodeArgs: string[] = [];
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
+  nodeArgs.push(...(opts.nodeFlags ?? []));
   const args = [
     ...nodeArgs,
-    MAIN,
+    opts.main ?? MAIN,
     '--http-port', '0',
     '--sip-port', '0',
     '--rtp-ports', `${opts.rtpPortMin}-${opts.rtpPortMax}`,

@@ -85,6 +85,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         logFile: path.join(tmp, 'recorder.log'),
         nice: opts.recorderNice,
         rtPriority: opts.recorderRtPriority,
+        main: opts.recorderMain ?? undefined,
+        nodeFlags: opts.recorderNodeFlags,
       });
       url = recorder.url;
       pid = recorder.pid;
@@ -208,6 +210,9 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         other_threads_cpu_pct: round((workers / d.seconds) * 100, 1),
         us_per_packet: us(d.totalS),
         main_thread_us_per_packet: us(d.mainS),
+        // Of which in the kernel (recvmsg, epoll_wait, futex…): Node reads one datagram per syscall.
+        main_thread_kernel_us_per_packet: us(d.mainSysS),
+        all_threads_kernel_us_per_packet: us(d.totalSysS),
         other_threads_us_per_packet: us(workers),
         by_thread_name_s: d.byName,
         busiest_threads: d.topThreads,
@@ -265,6 +270,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         recorder_nice: opts.url === null ? opts.recorderNice : null,
         recorder_rt_priority: opts.url === null ? opts.recorderRtPriority : null,
         url: opts.url ?? 'own process',
+        recorder: opts.url === null ? (opts.recorderMain ?? 'dist/src/main.js') : null,
         rtp_ports: opts.url === null ? `${portMin}-${portMax}` : null,
       },
       ok,
