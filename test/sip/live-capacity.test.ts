@@ -22,7 +22,7 @@ let c: SipClient;
 
 setupSuite(test, async () => {
   sessionsDir = makeTempDir('sip-capacity');
-  rec = await startSipRecorder({ sessionsDir, rtpPorts: '36400-36403', rtpTimeoutSeconds: 2 });
+  rec = await startSipRecorder({ sessionsDir, rtpPorts: '39800-39803', rtpTimeoutSeconds: 2 });
   c = await SipClient.open('udp', rec.sipPort);
 });
 

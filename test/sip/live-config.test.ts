@@ -14,7 +14,7 @@ import { freeSipPort } from './support.js';
 test.after(() => removeTempDirs());
 
 const args = (sipPort: number, dir: string) => [
-  '--http-port', '0', '--sip-port', String(sipPort), '--rtp-ports', '36500-36509', '--sessions-dir', dir, '--workers', '1',
+  '--http-port', '0', '--sip-port', String(sipPort), '--rtp-ports', '39810-39819', '--sessions-dir', dir, '--workers', '1',
 ];
 
 test('SIP port taken on UDP: exit 2, one line', async () => {

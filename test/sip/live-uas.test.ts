@@ -28,7 +28,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 setupSuite(suite, async () => {
   sessionsDir = makeTempDir('sip-live');
-  rec = await startSipRecorder({ sessionsDir, rtpPorts: '36200-36399' });
+  rec = await startSipRecorder({ sessionsDir, rtpPorts: '39600-39799' });
 });
 
 suite.after(() => {

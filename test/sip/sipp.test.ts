@@ -46,7 +46,7 @@ setupSuite(test, async () => {
   const which = spawnSync('sipp', ['-v']);
   if (which.error) throw new Error('sipp is not installed: apt-get install -y sip-tester');
   sessionsDir = makeTempDir('sipp');
-  rec = await startSipRecorder({ sessionsDir, rtpPorts: '36000-36199' });
+  rec = await startSipRecorder({ sessionsDir, rtpPorts: '39400-39599' });
 });
 
 test.after(() => {
