@@ -7,8 +7,8 @@
  */
 import { CallrecError } from '../../errors.js';
 import { getHeader, getHeaders } from '../message/message.js';
-import type { SipHeader, SipRequest } from '../message/message.js';
-import { parseCSeq, parseNameAddr, parseTokens } from '../message/header-values.js';
+import type { SipHeader } from '../message/message.js';
+import { parseCSeq, parseNameAddr } from '../message/header-values.js';
 import type { ServerTransaction } from '../transaction/server-transactions.js';
 import { answerStreams, chooseTelephoneEvent, recordableLines, renderAnswer } from './answer-plan.js';
 import { warning } from './context.js';
@@ -17,18 +17,14 @@ import { RecordingDialog, randomToken } from './dialog.js';
 import { readOffer } from './offer.js';
 import type { Offer } from './offer.js';
 import { addMetadataVersion, initialExtraInfo, setStreams } from './recording-info.js';
-import { ACCEPT, ALLOW, SUPPORTED, SUPPORTED_TAGS, makeResponse } from './responses.js';
+import { ACCEPT, ALLOW, SUPPORTED, makeResponse } from './responses.js';
+import { unsupportedExtensions } from './request-checks.js';
 import { readSessionTimer, sessionTimerHeaders } from './session-timer.js';
 import type { SessionTimerDecision } from './session-timer.js';
 import { planStreams } from './stream-plan.js';
 
 /** Seconds an SBC should wait before trying us again when we are full. */
 export const RETRY_AFTER_SECONDS = 30;
-
-/** 420 when the request requires an extension we do not implement; null when fine. */
-export function unsupportedExtensions(req: SipRequest): string[] {
-  return parseTokens(getHeaders(req, 'require')).filter((t) => !SUPPORTED_TAGS.has(t));
-}
 
 /** The checks an offer (initial or in-dialog) must pass; a response was sent when it returns null. */
 export function checkOffer(uas: UasContext, tx: ServerTransaction): { offer: Offer; timer: SessionTimerDecision } | null {

@@ -7,6 +7,7 @@
 import { getHeader } from '../message/message.js';
 import type { SipHeader, SipRequest, SipResponse } from '../message/message.js';
 import { parseNameAddr, parseVia, splitList } from '../message/header-values.js';
+import { parseUri } from '../message/uri.js';
 import type { Flow } from '../transport/flow.js';
 
 export const REASONS: Readonly<Record<number, string>> = {
@@ -79,4 +80,16 @@ export function stampTopVia(req: SipRequest, flow: Flow): void {
   if (via.params.has('rport') && via.params.get('rport') === '') stamped = stamped.replace(/;\s*rport(?=;|$)/i, `;rport=${flow.port}`);
   if (via.host !== flow.address && !via.params.has('received')) stamped += `;received=${flow.address}`;
   first.value = [stamped, ...rest].join(', ');
+}
+
+/**
+ * Our Contact (RFC 7866 §6.1.1: `+sip.srs`). The user part echoes the
+ * Request-URI's when it is a plain token, so the SRC sees the identity it
+ * called.
+ */
+export function srsContact(local: { host: string; port: number }, req: SipRequest, transport: string): string {
+  const h = local.host.includes(':') ? `[${local.host}]` : local.host;
+  const user = parseUri(req.uri)?.user;
+  const userPart = user === null || user === undefined || !/^[A-Za-z0-9+._-]{1,64}$/.test(user) ? 'srs' : user;
+  return `<sip:${userPart}@${h}:${local.port}${transport === 'tcp' ? ';transport=tcp' : ''}>;+sip.srs`;
 }

@@ -31,7 +31,8 @@ import type { UasContext } from './context.js';
 import { RecordingDialog, randomToken } from './dialog.js';
 import { acceptInvite } from './invite.js';
 import { handleReoffer } from './reoffer.js';
-import { ACCEPT, ALLOW, SUPPORTED, makeResponse, stampTopVia } from './responses.js';
+import { ACCEPT, ALLOW, SUPPORTED, makeResponse, srsContact, stampTopVia } from './responses.js';
+import { requestProblem } from './request-checks.js';
 import { byeAfterMs } from './session-timer.js';
 
 const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'UPDATE', 'INFO', 'PRACK', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'REFER', 'MESSAGE', 'PUBLISH']);
@@ -103,7 +104,7 @@ export class RecordingUas implements UasContext {
       return;
     }
     stampTopVia(req, flow);
-    const problem = this.#malformed(req);
+    const problem = requestProblem(req);
     if (problem !== null) {
       this.counters.inc('rejected_400');
       if (req.method !== 'ACK') this.#sendStateless(req, flow, makeResponse(req, 400, { toTag: randomToken(), reason: `Bad Request (${problem})` }));
@@ -132,25 +133,13 @@ export class RecordingUas implements UasContext {
     }
   }
 
-  /** What makes a request unanswerable as it is (§8.1.1 mandatory headers), or null. */
-  #malformed(req: SipRequest): string | null {
-    for (const name of ['from', 'to', 'call-id', 'cseq']) if (getHeader(req, name) === undefined) return `missing ${name}`;
-    const cseq = parseCSeq(getHeader(req, 'cseq') as string);
-    if (cseq === null) return 'bad CSeq';
-    if (cseq.method.toUpperCase() !== req.method) return 'CSeq method does not match';
-    if (parseNameAddr(getHeader(req, 'from') as string) === null) return 'bad From';
-    if (parseNameAddr(getHeader(req, 'to') as string) === null) return 'bad To';
-    if (parseUri(req.uri) === null) return 'bad Request-URI';
-    return null;
-  }
-
   #route(tx: ServerTransaction): void {
     const req = tx.request;
     const toTag = parseNameAddr(getHeader(req, 'to') as string)?.params.get('tag');
     const dialog = toTag === undefined ? undefined : this.#findDialog(req);
     if (dialog !== undefined && req.method !== 'CANCEL') {
       const seq = parseCSeq(getHeader(req, 'cseq') as string)?.seq ?? 0;
-      if (seq <= dialog.remoteCseq && req.method !== 'CANCEL') {
+      if (seq <= dialog.remoteCseq) {
         this.counters.inc('rejected_500');
         this.respond(tx, 500, [{ name: 'retry-after', value: '1' }]);
         return;
@@ -316,11 +305,7 @@ export class RecordingUas implements UasContext {
   }
 
   contact(req: SipRequest, transport: string): string {
-    const { host, port } = this.#deps.local;
-    const h = host.includes(':') ? `[${host}]` : host;
-    const user = parseUri(req.uri)?.user;
-    const userPart = user === null || user === undefined || !/^[A-Za-z0-9+._-]{1,64}$/.test(user) ? 'srs' : user;
-    return `<sip:${userPart}@${h}:${port}${transport === 'tcp' ? ';transport=tcp' : ''}>;+sip.srs`;
+    return srsContact(this.#deps.local, req, transport);
   }
 
   /** End dialogs whose recording ended without SIP (API hangup, RTP timeout): tell the SRC with a BYE. */
