@@ -440,6 +440,18 @@ test('close(): BYE for every live dialog, new INVITEs get 503', async () => {
   assert.is(getHeader(h.responses(503)[0], 'retry-after'), '30');
 });
 
+test('session timer: no refresh before expiry ends the call with a BYE', async () => {
+  const h = harness();
+  const ok = await answeredCall(h);
+  h.deliver(ack(ok));
+  const dialog = [...h.uas.dialogs.values()][0];
+  h.uas.armSessionTimer(dialog, 0.06); // BYE at 60 ms − 20 ms
+  await sleep(80);
+  assert.equal(h.registry.hangups, [['s0', 'sip_session_expired']]);
+  assert.match(getHeader(h.requests('BYE')[0], 'reason')!, /session timer expired/);
+  assert.is(h.uas.dialogs.size, 0);
+});
+
 test('while the recorder starts: OPTIONS and INVITE get 503, nothing is created', async () => {
   let ready = false;
   const h = harness({ isReady: () => ready });
