@@ -8,11 +8,14 @@ import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { RingProducer } from '../ring/index.js';
 import { MAX_PACKET_BYTES } from '../ring/index.js';
+import { RtpParseResult, createRtpHeader, parseRtpHeader } from '../rtp/index.js';
 
 const SAMPLES_PER_MS = 8;
 /** Kernel receive buffer per socket: absorbs bursts while the event loop is busy. */
 const RECV_BUFFER_BYTES = 256 * 1024;
 const MIN_RTP_BYTES = 12;
+/** Scratch for the one full parse a leg does on the main thread (its first packet). */
+const latchHeader = createRtpHeader();
 /** First byte's top two bits for RTP version 2. */
 const RTP_V2_BITS = 0x80;
 
@@ -104,6 +107,11 @@ export class LegReceiver implements LegReceiverCounters {
       return;
     }
     if (this.sourceAddress === null) {
+      // Only a well-formed RTP packet may claim the leg (checked once, before latching).
+      if (parseRtpHeader(msg, 0, length, latchHeader) !== RtpParseResult.OK) {
+        this.droppedMalformed++;
+        return;
+      }
       this.sourceAddress = rinfo.address;
       this.sourcePort = rinfo.port;
     } else if (rinfo.port !== this.sourcePort || rinfo.address !== this.sourceAddress) {

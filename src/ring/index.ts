@@ -2,6 +2,7 @@ export {
   RecordType,
   MAX_PACKET_BYTES,
   CONTROL_RESERVE_BYTES,
+  controlReserveBytes,
   RING_DATA_OFFSET,
   RING_WORD_HIGH_WATER,
   createRingBuffer,

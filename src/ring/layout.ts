@@ -54,12 +54,17 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 /**
  * Bytes kept free for control records: packets are refused when accepting one
  * would leave less than this, so OPEN/CLOSE/STOP get through a ring that
- * packets have filled.
+ * packets have filled. A ring smaller than 64 KiB keeps a quarter of itself.
  */
 export const CONTROL_RESERVE_BYTES = 16 * 1024;
 
 /** Largest datagram accepted into a ring (G.711 at 60 ms is 480 bytes + header). */
 export const MAX_PACKET_BYTES = 2048;
+
+/** The reserve a ring of `capacity` bytes keeps for control records. */
+export function controlReserveBytes(capacity: number): number {
+  return Math.min(CONTROL_RESERVE_BYTES, capacity >> 2);
+}
 
 export function recordBytes(payloadLength: number): number {
   return RECORD_HEADER_BYTES + ((payloadLength + 3) & ~3);

@@ -4,7 +4,7 @@
  * the drop. Allocates nothing per push.
  */
 import {
-  CONTROL_RESERVE_BYTES,
+  controlReserveBytes,
   RECORD_HEADER_BYTES,
   RECORD_TYPE_SHIFT,
   RING_DATA_OFFSET,
@@ -23,6 +23,8 @@ export class RingProducer {
   readonly #u8: Uint8Array;
   readonly #u32: Uint32Array;
   readonly #mask: number;
+  /** Free bytes packets must leave for control records. */
+  readonly #reserve: number;
   /** Our own copy of WRITE: we are its only writer. */
   #write = 0;
   #highWater = 0;
@@ -33,6 +35,7 @@ export class RingProducer {
     this.#u8 = new Uint8Array(sab, RING_DATA_OFFSET);
     this.#u32 = new Uint32Array(sab, RING_DATA_OFFSET);
     this.#mask = this.capacity - 1;
+    this.#reserve = controlReserveBytes(this.capacity);
     this.#write = Atomics.load(this.#ctrl, RING_WORD_WRITE) >>> 0;
   }
 
@@ -48,7 +51,7 @@ export class RingProducer {
 
   /** Queue one RTP datagram for `slot`. False (nothing written) when full. */
   pushPacket(slot: number, arrivalSamples: number, packet: Uint8Array): boolean {
-    return this.#push(RecordType.PACKET, slot, arrivalSamples, packet, packet.length, CONTROL_RESERVE_BYTES);
+    return this.#push(RecordType.PACKET, slot, arrivalSamples, packet, packet.length, this.#reserve);
   }
 
   /**

@@ -54,6 +54,7 @@ export class SessionRegistry {
   /** Ids being created right now (between the check and the directory). */
   readonly #reserved = new Set<string>();
   readonly #finalizedListeners: FinalizedListener[] = [];
+  readonly #creating = new Set<Promise<Session>>();
   #accepting = true;
   #sweep: NodeJS.Timeout | null = null;
 
@@ -87,8 +88,17 @@ export class SessionRegistry {
     return null;
   }
 
-  async create(req: CreateSessionRequest): Promise<Session> {
-    if (!this.#accepting) throw callrecError('CALLREC_ERR_SHUTTING_DOWN');
+  create(req: CreateSessionRequest): Promise<Session> {
+    if (!this.#accepting) return Promise.reject(callrecError('CALLREC_ERR_SHUTTING_DOWN'));
+    // Shutdown waits for creations under way, so a call answered 201 is always finalized.
+    const creating = this.#create(req);
+    this.#creating.add(creating);
+    const forget = () => this.#creating.delete(creating);
+    creating.then(forget, forget);
+    return creating;
+  }
+
+  async #create(req: CreateSessionRequest): Promise<Session> {
     const { config, pool, ports, index } = this.#deps;
     const id = req.sessionId ?? randomUUID();
     if (!isValidSessionId(id)) throw callrecError('CALLREC_ERR_INVALID_ID', 'session_id must match ^[A-Za-z0-9._-]{1,64}$');
@@ -221,6 +231,7 @@ export class SessionRegistry {
   async shutdown(): Promise<void> {
     this.#accepting = false;
     this.stopTimeoutSweep();
+    await Promise.allSettled([...this.#creating]);
     await Promise.allSettled(this.list().map((s) => this.#end(s, 'shutdown')));
   }
 

@@ -214,7 +214,8 @@ test('a timestamp jumping 10 minutes ahead re-anchors: the file does not grow by
   await sendSchedule(leg, sends);
   const info = await hangup(server, call.id);
   const samples = readLeg(dir, info, 'incoming_audio');
-  assertCallLength(samples, info, 'jumping leg');
+  // Re-anchored at an arrival time, so scheduling jitter on a busy machine adds to the end.
+  assertCallLength(samples, info, 'jumping leg', 0.25);
   assert.ok(samples.length < 5 * 8000, `${samples.length} samples: the forged jump grew the file`);
   assert.is(info.stats.incoming.reanchored, 1);
   // The second half lands at its arrival time, right after the first half (within jitter).

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   CONTROL_RESERVE_BYTES,
+  controlReserveBytes,
   MAX_PACKET_BYTES,
   RING_DATA_OFFSET,
   RING_WORD_HIGH_WATER,
@@ -377,7 +378,7 @@ function simulate(seed: number, capacity: number, records: number): SimResult {
       const tail = capacity - (modelWrite % capacity);
       const span = (tail < size ? tail : 0) + size;
       const free = capacity - (modelWrite - modelRead);
-      const reserve = rec.type === T_PACKET ? CONTROL_RESERVE_BYTES : 0;
+      const reserve = rec.type === T_PACKET ? controlReserveBytes(capacity) : 0;
       // The model decides too: accepted exactly when span + reserve fits.
       assert.is(ok, free >= span + reserve, `seed ${seed}: push ${pushed} (size ${size}, span ${span}, free ${free})`);
       if (!ok) {

@@ -52,9 +52,12 @@ test('a delivery survives a SIGKILL between failures and arrives exactly once, s
 
   const second = await start();
   await waitFor('the delivery', () => receiver.requests.some((r) => r.status === 200));
-  const got = await second.request('GET', `/api/recordings/${id}`);
-  assert.is(got.status, 200);
-  const recording = got.body.recording;
+  // The receiver has answered; the recorder records that a moment later.
+  const recording = await waitFor('the delivered state', async () => {
+    const got = await second.request('GET', `/api/recordings/${id}`);
+    assert.is(got.status, 200);
+    return got.body.recording.webhook?.state === 'delivered' ? got.body.recording : undefined;
+  });
   assert.is(recording.webhook.state, 'delivered');
   assert.is(recording.webhook.attempts, 3, 'the attempt cut by the crash counts');
   const onDisk = JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
