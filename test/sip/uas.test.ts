@@ -452,6 +452,19 @@ test('session timer: no refresh before expiry ends the call with a BYE', async (
   assert.is(h.uas.dialogs.size, 0);
 });
 
+test('close() while an INVITE is binding its ports: 503, and the started recording is ended', async () => {
+  const h = harness();
+  let open!: () => void;
+  h.registry.gate = new Promise((r) => (open = r));
+  h.deliver(ciscoCube.build(P));
+  h.uas.close();
+  open();
+  await sleep(5);
+  assert.equal(h.responses().filter((r) => r.status >= 200).map((r) => r.status), [503]);
+  assert.equal(h.registry.hangups, [['s0', 'shutdown']]);
+  assert.is(h.uas.dialogs.size, 0);
+});
+
 test('while the recorder starts: OPTIONS and INVITE get 503, nothing is created', async () => {
   let ready = false;
   const h = harness({ isReady: () => ready });

@@ -105,6 +105,18 @@ export async function acceptInvite(uas: UasContext, tx: ServerTransaction): Prom
     }
     return;
   }
+  if (uas.unavailable && tx.finalStatus === 0) {
+    // Shutdown began while the ports were being bound: refuse, and end what was started.
+    uas.counters.inc('rejected_503');
+    uas.respond(tx, 503, [{ name: 'retry-after', value: String(RETRY_AFTER_SECONDS) }]);
+    const id = session.id;
+    try {
+      uas.registry.hangup(id, 'shutdown').catch(() => {});
+    } catch {
+      // already ended by the registry's own shutdown
+    }
+    return;
+  }
   if (tx.finalStatus !== 0) {
     // CANCELled while the ports were being bound: the 487 is out; drop the recording, end the session.
     uas.counters.inc('cancelled_after_start');
