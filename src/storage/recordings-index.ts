@@ -39,7 +39,16 @@ export interface RecordingQuery {
 
 interface Entry {
   startMs: number;
+  /** Copied out of `info` so a filtered query touches one small object per entry. */
+  callerId: string;
+  calledNumber: string;
   info: SessionInfo;
+}
+
+function entryOf(info: SessionInfo): Entry {
+  const startMs = Date.parse(info.start_time);
+  // An unreadable start_time sorts as the oldest rather than breaking the order.
+  return { startMs: Number.isNaN(startMs) ? 0 : startMs, callerId: info.caller_id, calledNumber: info.called_number, info };
 }
 
 const BYTES_PER_MB = 1048576;
@@ -67,24 +76,16 @@ export class RecordingsIndex {
   add(info: SessionInfo): void {
     if (info.end_time === undefined) return;
     this.remove(info.session_id);
-    const entry: Entry = { startMs: Date.parse(info.start_time), info };
+    const entry = entryOf(info);
     this.#byId.set(info.session_id, entry);
-    // Binary search for the first entry that sorts after this one.
-    let lo = 0;
-    let hi = this.#ordered.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compare(this.#ordered[mid], entry) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    this.#ordered.splice(lo, 0, entry);
+    this.#ordered.splice(this.#firstAfter(entry), 0, entry);
   }
 
   /** Add many at once (start-up): one sort instead of many inserts. */
   addAll(infos: readonly SessionInfo[]): void {
     for (const info of infos) {
       if (info.end_time === undefined) continue;
-      this.#byId.set(info.session_id, { startMs: Date.parse(info.start_time), info });
+      this.#byId.set(info.session_id, entryOf(info));
     }
     this.#ordered = [...this.#byId.values()].sort(compare);
   }
@@ -93,8 +94,10 @@ export class RecordingsIndex {
     const entry = this.#byId.get(sessionId);
     if (entry === undefined) return false;
     this.#byId.delete(sessionId);
-    const at = this.#ordered.indexOf(entry);
-    if (at >= 0) this.#ordered.splice(at, 1);
+    // The entry sorts just before the first one that sorts after it.
+    const at = this.#firstAfter(entry) - 1;
+    if (at >= 0 && this.#ordered[at] === entry) this.#ordered.splice(at, 1);
+    else this.#ordered.splice(this.#ordered.indexOf(entry), 1);
     return true;
   }
 
@@ -108,18 +111,48 @@ export class RecordingsIndex {
   }
 
   query(q: RecordingQuery): { total: number; recordings: Recording[] } {
+    const ordered = this.#ordered;
+    // Newest first: `to` bounds where the range starts, `from` where it ends.
+    const begin = q.toMs === undefined ? 0 : this.#firstStartedAtOrBefore(q.toMs);
+    const end = q.fromMs === undefined ? ordered.length : this.#firstStartedAtOrBefore(q.fromMs - 1);
+    if (q.callerId === undefined && q.calledNumber === undefined) {
+      const page = ordered.slice(Math.min(end, begin + q.offset), Math.min(end, begin + q.offset + q.limit));
+      return { total: Math.max(0, end - begin), recordings: page.map((e) => this.#toRecording(e.info)) };
+    }
     const matches: SessionInfo[] = [];
     let total = 0;
-    for (const entry of this.#ordered) {
-      const info = entry.info;
-      if (q.callerId !== undefined && info.caller_id !== q.callerId) continue;
-      if (q.calledNumber !== undefined && info.called_number !== q.calledNumber) continue;
-      if (q.fromMs !== undefined && !(entry.startMs >= q.fromMs)) continue;
-      if (q.toMs !== undefined && !(entry.startMs <= q.toMs)) continue;
-      if (total >= q.offset && matches.length < q.limit) matches.push(info);
+    for (let i = begin; i < end; i++) {
+      const entry = ordered[i];
+      if (q.callerId !== undefined && entry.callerId !== q.callerId) continue;
+      if (q.calledNumber !== undefined && entry.calledNumber !== q.calledNumber) continue;
+      if (total >= q.offset && matches.length < q.limit) matches.push(entry.info);
       total++;
     }
     return { total, recordings: matches.map((info) => this.#toRecording(info)) };
+  }
+
+  /** Index of the first entry (newest first) whose start is at or before `ms`. */
+  #firstStartedAtOrBefore(ms: number): number {
+    let lo = 0;
+    let hi = this.#ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#ordered[mid].startMs > ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the first entry that sorts after `entry`. */
+  #firstAfter(entry: Entry): number {
+    let lo = 0;
+    let hi = this.#ordered.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(this.#ordered[mid], entry) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Finished sessions that started before `epochMs` (for retention). */
