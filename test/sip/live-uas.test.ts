@@ -156,7 +156,7 @@ suite('CANCEL before the answer: 200, 487, and no recording left', async () => {
     ]),
   );
   // The ports were being bound when the CANCEL came: that session is dropped once it exists.
-  await rec.server.waitForLog((l) => l.msg === 'SIPREC INVITE cancelled: recording discarded' && l.call_id === p.callId, 5000);
+  await rec.server.waitForLog((l) => l.msg === 'SIPREC INVITE not answered: recording discarded' && l.call_id === p.callId, 5000);
   await eventually(async () => ((await rec.server.request('GET', '/api/sessions')).body.sessions.length === 0 ? true : undefined), 5000, 'no active session');
   assert.is(c.responses(200, '1 INVITE').length, 0);
   assert.is(await sessionInfoByCallId(sessionsDir, p.callId), undefined, 'nothing recorded');

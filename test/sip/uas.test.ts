@@ -461,6 +461,7 @@ test('close() while an INVITE is binding its ports: 503, and the started recordi
   open();
   await sleep(5);
   assert.equal(h.responses().filter((r) => r.status >= 200).map((r) => r.status), [503]);
+  assert.equal(h.registry.discarded, ['s0']);
   assert.equal(h.registry.hangups, [['s0', 'shutdown']]);
   assert.is(h.uas.dialogs.size, 0);
 });

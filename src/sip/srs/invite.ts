@@ -105,28 +105,19 @@ export async function acceptInvite(uas: UasContext, tx: ServerTransaction): Prom
     }
     return;
   }
-  if (uas.unavailable && tx.finalStatus === 0) {
-    // Shutdown began while the ports were being bound: refuse, and end what was started.
-    uas.counters.inc('rejected_503');
-    uas.respond(tx, 503, [{ name: 'retry-after', value: String(RETRY_AFTER_SECONDS) }]);
-    const id = session.id;
-    try {
-      uas.registry.hangup(id, 'shutdown').catch(() => {});
-    } catch {
-      // already ended by the registry's own shutdown
-    }
-    return;
-  }
-  if (tx.finalStatus !== 0) {
-    // CANCELled while the ports were being bound: the 487 is out; drop the recording, end the session.
-    uas.counters.inc('cancelled_after_start');
+  if (tx.finalStatus !== 0 || uas.unavailable) {
+    // CANCELled, or shutdown began, while the ports were being bound: no call was
+    // answered, so the recording is dropped and the session ended at once.
+    const reason = tx.finalStatus === 487 ? 'sip_cancel' : 'shutdown';
+    if (tx.finalStatus === 0) uas.respond(tx, 503, [{ name: 'retry-after', value: String(RETRY_AFTER_SECONDS) }]);
+    uas.counters.inc(reason === 'sip_cancel' ? 'cancelled_after_start' : 'refused_after_start');
     const id = session.id;
     uas.registry
       .discard(id)
       .catch(() => {})
-      .then(() => uas.registry.hangup(id, 'sip_cancel'))
+      .then(() => uas.registry.hangup(id, reason))
       .catch(() => {})
-      .finally(() => uas.log.child({ session_id: id }).info({ call_id: callId }, 'SIPREC INVITE cancelled: recording discarded'));
+      .finally(() => uas.log.child({ session_id: id }).info({ call_id: callId, reason }, 'SIPREC INVITE not answered: recording discarded'));
     return;
   }
 

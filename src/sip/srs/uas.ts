@@ -29,7 +29,7 @@ import type { SipTimers } from '../transaction/timers.js';
 import type { Flow } from '../transport/flow.js';
 import type { UasContext } from './context.js';
 import { RecordingDialog, randomToken } from './dialog.js';
-import { acceptInvite } from './invite.js';
+import { RETRY_AFTER_SECONDS, acceptInvite } from './invite.js';
 import { handleReoffer } from './reoffer.js';
 import { ACCEPT, ALLOW, SUPPORTED, makeResponse, srsContact, stampTopVia } from './responses.js';
 import { requestProblem } from './request-checks.js';
@@ -318,6 +318,7 @@ export class RecordingUas implements UasContext {
   /** Stop taking calls; BYE every live dialog (the registry finalizes the recordings). */
   close(): void {
     this.#closing = true;
+    for (const tx of this.serverTx.unansweredInvites()) this.respond(tx, 503, [{ name: 'retry-after', value: String(RETRY_AFTER_SECONDS) }]);
     for (const dialog of [...this.dialogs.values()]) this.endDialog(dialog, 'recorder shutting down', { bye: true, hangupReason: null });
     this.serverTx.close();
   }

@@ -189,6 +189,11 @@ export class ServerTransactionTable {
     if (this.#byKey.get(tx.key) === tx) this.#byKey.delete(tx.key);
   }
 
+  /** INVITE transactions still waiting for their final response. */
+  unansweredInvites(): ServerTransaction[] {
+    return [...this.#byKey.values()].filter((tx) => tx.isInvite && tx.finalStatus === 0 && tx.state === 'proceeding');
+  }
+
   close(): void {
     for (const tx of [...this.#byKey.values()]) tx.terminate();
   }
