@@ -247,6 +247,28 @@ test('control reserve: packets stop CONTROL_RESERVE_BYTES short of full; control
   assert.is(out[48].type, RecordType.OPEN);
 });
 
+test('controlReserveBytes: 16 KiB, or a quarter of a ring smaller than 64 KiB', () => {
+  assert.equal([4096, 8192, 16384, 32768, 65536, 1 << 20, 8 << 20].map(controlReserveBytes), [1024, 2048, 4096, 8192, 16384, 16384, 16384]);
+});
+
+test('a small ring (8 KiB) keeps its quarter for control records, exactly', () => {
+  const capacity = 8192;
+  const sab = createRingBuffer(capacity);
+  const producer = new RingProducer(sab);
+  const consumer = new RingConsumer(sab);
+  const reserve = controlReserveBytes(capacity);
+  // Records of 512 bytes: 12 of them leave exactly the reserve.
+  const body = new Uint8Array(500);
+  let packets = 0;
+  while (producer.pushPacket(0, packets, body)) packets++;
+  assert.is(packets, (capacity - reserve) / 512);
+  assert.is(producer.used(), capacity - reserve);
+  let closes = 0;
+  while (producer.pushControl(RecordType.CLOSE, 1, null)) closes++;
+  assert.is(closes, Math.floor(reserve / 12));
+  assert.is(drainAll(consumer).length, packets + closes);
+});
+
 test('control reserve counts a PAD skip: a packet needing the skip is refused if skip + size eats the reserve', () => {
   const capacity = 65536;
   const sab = createRingBuffer(capacity);
