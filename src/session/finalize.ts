@@ -18,7 +18,6 @@ import type { RecorderPool } from '../pool/index.js';
 import type { LegCloseReport } from '../record/index.js';
 import { audioFileName, extendWav, isoMicros, writeSessionInfo } from '../storage/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
-import { LEG_NAMES } from './session.js';
 import type { Session } from './session.js';
 
 export interface FinalizeDeps {
@@ -50,10 +49,7 @@ export function baseInfo(session: Session): SessionInfo {
     start_time: session.startIso,
     status: 'recording',
     source: session.source,
-    files: {
-      incoming_audio: session.legs.incoming.fileName,
-      outgoing_audio: session.legs.outgoing.fileName,
-    },
+    files: Object.fromEntries(session.allLegs().map((leg) => [leg.fileKey, leg.fileName])),
   };
 }
 
@@ -70,21 +66,22 @@ async function closeLegs(session: Session, deps: FinalizeDeps, endEpochMs: numbe
   // Datagrams the kernel already holds for the legs count as received: give the
   // event loop a moment to read them before the sockets close.
   await new Promise((resolve) => setTimeout(resolve, RECEIVE_GRACE_MS));
-  await Promise.all(LEG_NAMES.map((name) => session.legs[name].receiver.close()));
+  const legs = session.allLegs();
+  await Promise.all(legs.map((leg) => leg.receiver.close()));
   // Every leg is padded to the end of the call (less skipped pauses): one timeline, one length.
   const endSamples = Math.round((endEpochMs - session.startEpochMs - session.skippedMs) * SAMPLES_PER_MS);
-  const reports = await Promise.all(LEG_NAMES.map((name) => deps.pool.closeLeg(session.legs[name].receiver.slot, endSamples)));
+  const reports = await Promise.all(legs.map((leg) => deps.pool.closeLeg(leg.receiver.slot, endSamples)));
   reports.forEach((report, i) => {
-    if (report.error !== null) session.errors.push(`${LEG_NAMES[i]}: ${report.error} (${report.writeErrors} failed writes)`);
+    if (report.error !== null) session.errors.push(`${legs[i].name}: ${report.error} (${report.writeErrors} failed writes)`);
   });
   // A packet's audio may end a little after the hangup: pad the shorter leg so both end together.
   const longest = Math.max(...reports.map((r) => r.samples));
   for (let i = 0; i < reports.length; i++) {
     if (reports[i].samples < longest && reports[i].error === null && !session.discarded) {
       try {
-        await extendWav(session.legs[LEG_NAMES[i]].path, longest * 2);
+        await extendWav(legs[i].path, longest * 2);
       } catch (err) {
-        session.errors.push(`${LEG_NAMES[i]}: could not pad to the call's length (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
+        session.errors.push(`${legs[i].name}: could not pad to the call's length (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
       }
     }
   }
@@ -115,21 +112,25 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
     return { ...info, status: 'discarded', discard_reason: reason, files: {} };
   }
 
-  const paths: Record<string, string> = {
-    incoming_audio: session.legs.incoming.path,
-    outgoing_audio: session.legs.outgoing.path,
-  };
+  const legs = session.allLegs();
+  const paths: Record<string, string> = Object.fromEntries(legs.map((leg) => [leg.fileKey, leg.path]));
+  // The mix averages every leg that has audio (SPEC: written when both legs have audio).
+  const withAudio = legs.filter((_leg, i) => reports[i].hasAudio);
   const bothHaveAudio = reports[0].hasAudio && reports[1].hasAudio;
   if (bothHaveAudio || session.stereo) {
     if (bothHaveAudio) log.info('🎵 Creating mixed audio recording...');
     const mixed = bothHaveAudio ? audioFileName('mixed', session.startEpochMs) : null;
     const stereo = session.stereo ? audioFileName('stereo', session.startEpochMs) : null;
+    const mixedPath = mixed === null ? null : path.join(session.dir, mixed);
+    const stereoPath = stereo === null ? null : path.join(session.dir, stereo);
     try {
-      await deps.pool.render({
-        inputs: [paths.incoming_audio, paths.outgoing_audio],
-        mixedPath: mixed === null ? null : path.join(session.dir, mixed),
-        stereoPath: stereo === null ? null : path.join(session.dir, stereo),
-      });
+      if (withAudio.length === 2 || mixedPath === null) {
+        // The two legs alone: mixed and stereo in one pass.
+        await deps.pool.render({ inputs: [paths.incoming_audio, paths.outgoing_audio], mixedPath, stereoPath });
+      } else {
+        await deps.pool.render({ inputs: withAudio.map((l) => l.path), mixedPath, stereoPath: null });
+        if (stereoPath !== null) await deps.pool.render({ inputs: [paths.incoming_audio, paths.outgoing_audio], mixedPath: null, stereoPath });
+      }
       if (mixed !== null) info.files.mixed_audio = mixed;
       if (stereo !== null) info.files.stereo_audio = stereo;
     } catch (err) {
@@ -142,7 +143,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   const fileBytes: Record<string, number> = {};
   for (const [key, file] of Object.entries(paths)) fileBytes[key] = await fileSize(file);
   const stats: Record<string, LegStats> = {};
-  for (const name of LEG_NAMES) stats[name] = session.legStats(name);
+  for (const leg of legs) stats[leg.name] = session.legStats(leg.name);
   info.status = 'completed';
   info.file_bytes = fileBytes;
   info.stats = stats;
@@ -157,10 +158,10 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
     info.errors = [...(info.errors ?? []), `session_info.json: ${code}`];
   }
 
-  const labels: Record<string, string> = { incoming_audio: 'Incoming', outgoing_audio: 'Outgoing', mixed_audio: 'Mixed', stereo_audio: 'Stereo' };
   for (const [key, file] of Object.entries(paths)) {
     const mb = (fileBytes[key] / BYTES_PER_MB).toFixed(2);
-    log.info(`📁 ${labels[key]} audio: ${file} (${mb} MB)`);
+    const label = key.slice(0, 1).toUpperCase() + key.slice(1, -'_audio'.length);
+    log.info(`📁 ${label} audio: ${file} (${mb} MB)`);
   }
   return info;
 }

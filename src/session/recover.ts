@@ -46,8 +46,11 @@ export async function recoverSession(info: SessionInfo, deps: RecoverDeps): Prom
   const files = { ...info.files };
   let longest = 0;
   const legPaths: string[] = [];
-  for (const key of ['incoming_audio', 'outgoing_audio']) {
-    if (files[key] === undefined) continue;
+  // Every leg's file: incoming, outgoing and extra streams (not a mixed or stereo file of an earlier try).
+  for (const key of Object.keys(files)) {
+    if (!key.endsWith('_audio') || key === 'mixed_audio' || key === 'stereo_audio') continue;
+    // A file name, never a path: metadata on disk must not steer writes elsewhere.
+    if (!/^[A-Za-z0-9._-]+\.wav$/.test(files[key]) || files[key].startsWith('.')) continue;
     const file = path.join(dir, files[key]);
     const repaired = await repairWavHeader(file);
     fileBytes[key] = repaired.fileBytes;
@@ -55,7 +58,7 @@ export async function recoverSession(info: SessionInfo, deps: RecoverDeps): Prom
     if (repaired.dataBytes > 0) legPaths.push(file);
   }
   const startMs = Date.parse(info.start_time);
-  if (legPaths.length === 2) {
+  if (legPaths.length >= 2) {
     const mixedName = audioFileName('mixed', startMs);
     try {
       await deps.pool.mix(legPaths, path.join(dir, mixedName));

@@ -13,7 +13,7 @@ import { LegReceiver, PortPool } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
 import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/index.js';
-import { audioFileName, isValidSessionId, isoMicros, sessionDir, writeSessionInfo } from '../storage/index.js';
+import { audioFileName, fileStamp, isValidSessionId, isoMicros, sessionDir, writeSessionInfo } from '../storage/index.js';
 import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
 import { baseInfo, finalizeSession } from './finalize.js';
 import { LEG_NAMES, Session } from './session.js';
@@ -81,9 +81,9 @@ export class SessionRegistry {
   }
 
   /** The session owning a leg slot (for per-slot worker reports). */
-  bySlot(slot: number): { session: Session; leg: LegName } | null {
+  bySlot(slot: number): { session: Session; leg: string } | null {
     for (const session of this.#active.values()) {
-      for (const leg of LEG_NAMES) if (session.legs[leg].receiver.slot === slot) return { session, leg };
+      for (const leg of session.allLegs()) if (leg.receiver.slot === slot) return { session, leg: leg.name };
     }
     return null;
   }
@@ -127,7 +127,7 @@ export class SessionRegistry {
       LEG_NAMES.forEach((name, i) => {
         const fileName = audioFileName(name, startEpochMs);
         const receiver = receivers[i];
-        legs[name] = { name, receiver, counters: pool.counterView(receiver.slot), fileName, path: path.join(dir, fileName) };
+        legs[name] = { name, fileKey: `${name}_audio`, receiver, counters: pool.counterView(receiver.slot), fileName, path: path.join(dir, fileName) };
       });
       const session = new Session({
         id,
@@ -204,8 +204,8 @@ export class SessionRegistry {
     if (open.behavior === 'skip') {
       const samples = Math.round((open.endEpochMs - open.startEpochMs) * 8);
       session.skippedMs += samples / 8;
-      for (const name of LEG_NAMES) session.legs[name].receiver.shiftOrigin(samples / 8);
-      await Promise.all(LEG_NAMES.map((name) => this.#deps.pool.shiftLeg(session.legs[name].receiver.slot, samples)));
+      for (const leg of session.allLegs()) leg.receiver.shiftOrigin(samples / 8);
+      await Promise.all(session.allLegs().map((leg) => this.#deps.pool.shiftLeg(leg.receiver.slot, samples)));
     }
     if (!session.discarded) session.setReceiving(true);
     this.#log.child({ session_id: id }).info({ behavior: open.behavior }, `▶️ Recording resumed for session ${id}`);
@@ -227,6 +227,53 @@ export class SessionRegistry {
     return session;
   }
 
+  /**
+   * Record one more stream in a live session (a SIPREC offer's third audio
+   * m-line and beyond): its own port, `extra_<label>_YYYYMMDD_HHMMSS.wav` on
+   * the session's timeline, averaged into the mix at hangup.
+   */
+  async addStream(id: string, label: string, telephoneEventPt = DEFAULT_TELEPHONE_EVENT_PT): Promise<SessionLeg> {
+    const session = this.#activeOr404(id);
+    const { pool, ports } = this.#deps;
+    const safe = label.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 32) || 'stream';
+    let name = `extra_${safe}`;
+    for (let n = 2; session.allLegs().some((l) => l.name === name); n++) name = `extra_${safe}_${n}`;
+    const receiver = await this.#bindLeg(session.startPerfMs);
+    if (session.state !== 'active') {
+      await receiver.close();
+      ports.release(receiver.port);
+      throw callrecError('CALLREC_ERR_NOT_FOUND', `session "${id}" ended`);
+    }
+    receiver.shiftOrigin(session.skippedMs);
+    const fileName = `${name}_${fileStamp(session.startEpochMs)}.wav`;
+    const leg: SessionLeg = {
+      name,
+      fileKey: `${name}_audio`,
+      receiver,
+      counters: pool.counterView(receiver.slot),
+      fileName,
+      path: path.join(session.dir, fileName),
+    };
+    session.extraLegs.push(leg);
+    await pool.openLeg(receiver.slot, { path: leg.path, telephoneEventPt });
+    if (session.currentPause() !== null || session.discarded) receiver.paused = true;
+    receiver.start();
+    // So that a crash now still finds (and recovers) the new file.
+    await writeSessionInfo(session.dir, baseInfo(session)).catch(() => {});
+    this.#log.child({ session_id: id }).info({ leg: name, port: receiver.port }, `extra stream ${name} added`);
+    return leg;
+  }
+
+  /**
+   * Every stream on hold by offer/answer (a=inactive) or not: while on hold the
+   * RTP timeout leaves the call alone, and it counts again from the resume.
+   */
+  setMediaInactive(id: string, inactive: boolean): void {
+    const session = this.#activeOr404(id);
+    if (session.mediaInactive && !inactive) session.activitySinceMs = performance.now();
+    session.mediaInactive = inactive;
+  }
+
   /** Stop taking calls and end every active one. */
   async shutdown(): Promise<void> {
     this.#accepting = false;
@@ -240,7 +287,7 @@ export class SessionRegistry {
     this.#sweep = setInterval(() => {
       const now = performance.now();
       for (const session of this.#active.values()) {
-        if (session.state === 'active' && now - session.lastActivityMs() > limitMs) {
+        if (session.state === 'active' && !session.mediaInactive && now - session.lastActivityMs() > limitMs) {
           this.#end(session, 'rtp_timeout').catch(() => {});
         }
       }
@@ -277,7 +324,7 @@ export class SessionRegistry {
         }
         return info;
       } finally {
-        for (const name of LEG_NAMES) ports.release(s.legs[name].receiver.port);
+        for (const leg of s.allLegs()) ports.release(leg.receiver.port);
         this.#active.delete(s.id);
       }
     });

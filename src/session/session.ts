@@ -1,5 +1,6 @@
 /**
- * A session: one call, two legs (SPEC §2). Holds the legs' receivers and the
+ * A session: one call, two legs (SPEC §2), plus any extra streams a SIPREC
+ * offer brings (recorded as extra_<label> files and averaged into the mix). Holds the legs' receivers and the
  * metadata; hangup() may be called by the API, the RTP timeout, SIP BYE or
  * shutdown, in any order and any number of times, and finalizes once.
  */
@@ -23,7 +24,10 @@ export interface PauseInterval {
 }
 
 export interface SessionLeg {
-  name: LegName;
+  /** `incoming`, `outgoing`, or `extra_<label>`. */
+  name: string;
+  /** Its key in session_info.json `files`: `<name>_audio`. */
+  fileKey: string;
   receiver: LegReceiver;
   /** Live counters the worker writes (see ring/leg-counters.ts). */
   counters: Uint32Array;
@@ -52,15 +56,25 @@ export interface SessionInit {
 
 export class Session {
   readonly id: string;
-  readonly callerId: string;
-  readonly calledNumber: string;
+  /** Mutable: SIPREC metadata may arrive after the INVITE (see setParties). */
+  callerId: string;
+  calledNumber: string;
   readonly source: 'http' | 'sip';
   readonly startEpochMs: number;
   readonly startIso: string;
   readonly startPerfMs: number;
   readonly dir: string;
   readonly legs: Record<LegName, SessionLeg>;
+  /** Streams beyond the two legs (SIPREC), in the order they were added. */
+  readonly extraLegs: SessionLeg[] = [];
   readonly announceHost: string;
+  /**
+   * Set while every stream is on hold by offer/answer (a=inactive): the RTP
+   * timeout does not end the call then, and counts again from when it is cleared.
+   */
+  mediaInactive = false;
+  /** performance.now() when media last became active again (or the start). */
+  activitySinceMs: number;
   /** Problems worth keeping in the metadata (e.g. "incoming: ENOSPC"). */
   readonly errors: string[] = [];
   /** More metadata for session_info.json; the SIP layer may update it while the call runs. */
@@ -90,6 +104,18 @@ export class Session {
     this.announceHost = init.announceHost;
     this.extraInfo = { ...init.extraInfo };
     this.stereo = init.stereo ?? false;
+    this.activitySinceMs = init.startPerfMs;
+  }
+
+  /** Every leg with a file: incoming, outgoing, then the extra streams. */
+  allLegs(): SessionLeg[] {
+    return [this.legs.incoming, this.legs.outgoing, ...this.extraLegs];
+  }
+
+  /** Caller and called number learnt late (e.g. SIPREC metadata in a re-INVITE). */
+  setParties(callerId: string, calledNumber: string): void {
+    this.callerId = callerId;
+    this.calledNumber = calledNumber;
   }
 
   /** The open pause, if recording is paused now. */
@@ -100,7 +126,7 @@ export class Session {
 
   /** Drop (or stop dropping) every datagram on arrival, on every leg. */
   setReceiving(receiving: boolean): void {
-    for (const name of LEG_NAMES) this.legs[name].receiver.paused = !receiving;
+    for (const leg of this.allLegs()) leg.receiver.paused = !receiving;
   }
 
   /**
@@ -117,13 +143,18 @@ export class Session {
     return this.#finalized;
   }
 
-  /** performance.now() of the newest packet on either leg, or of the start. */
+  /** performance.now() of the newest packet on any leg, or of the start (or of media resuming). */
   lastActivityMs(): number {
-    return Math.max(this.startPerfMs, this.legs.incoming.receiver.lastPacketAt, this.legs.outgoing.receiver.lastPacketAt);
+    let last = this.activitySinceMs;
+    for (const leg of this.allLegs()) if (leg.receiver.lastPacketAt > last) last = leg.receiver.lastPacketAt;
+    return last;
   }
 
-  legStats(name: LegName): LegStats {
-    const { receiver: r, counters: c } = this.legs[name];
+  /** Counters of a leg by name (`incoming`, `outgoing`, `extra_<label>`). */
+  legStats(name: string): LegStats {
+    const leg = this.allLegs().find((l) => l.name === name);
+    if (leg === undefined) throw new RangeError(`no leg "${name}" in session ${this.id}`);
+    const { receiver: r, counters: c } = leg;
     return {
       packets: r.packets,
       bytes: r.bytes,
@@ -159,11 +190,8 @@ export class Session {
       paused: this.currentPause()?.behavior ?? null,
       discarded: this.discarded,
       source: this.source,
-      rtp: {
-        incoming: { host: this.announceHost, port: this.legs.incoming.receiver.port },
-        outgoing: { host: this.announceHost, port: this.legs.outgoing.receiver.port },
-      },
-      legs: { incoming: this.legStats('incoming'), outgoing: this.legStats('outgoing') },
+      rtp: Object.fromEntries(this.allLegs().map((l) => [l.name, { host: this.announceHost, port: l.receiver.port }])),
+      legs: Object.fromEntries(this.allLegs().map((l) => [l.name, this.legStats(l.name)])),
     };
   }
 }
