@@ -15,7 +15,9 @@ import { DEFAULT_PARAMS, VENDOR_CASES, large4k } from './fixtures/vendors.js';
 const fakeSession = {
   announceHost: '198.51.100.20',
   legs: { incoming: { receiver: { port: 30000 } }, outgoing: { receiver: { port: 30002 } } },
+  extraLegs: [{ name: 'extra_x', receiver: { port: 30004 } }],
 } as unknown as Session;
+const PORTS: Record<string, number> = { incoming: 30000, outgoing: 30002, extra: 30004 };
 
 for (const c of VENDOR_CASES) {
   test(`${c.name}: legs, parties and answer`, () => {
@@ -47,7 +49,9 @@ for (const c of VENDOR_CASES) {
     const te = chooseTelephoneEvent(sdp, plan.legs);
     assert.is(te, c.expect.telephoneEvent);
 
-    const streams = answerStreams(sdp, plan.legs, fakeSession, te);
+    // What bindExtraStreams does once the session exists: the extra line gets its own leg.
+    const legs = plan.legs.map((leg) => (leg === 'extra' ? 'extra_x' : leg));
+    const streams = answerStreams(sdp, legs, fakeSession, te);
     const answerText = buildSdpAnswer({ host: '198.51.100.20', sessionId: '1', version: 1, streams });
     const answer = parseSdp(answerText)!;
     assert.is(answer.media.length, sdp.media.length, 'one answered m= line per offered one');
@@ -57,7 +61,7 @@ for (const c of VENDOR_CASES) {
       if (dir === null) assert.is(m.port, 0, `line ${i + 1} refused`);
       else {
         assert.is(m.direction, dir, `direction of line ${i + 1}`);
-        assert.is(m.port, c.expect.legs[i] === 'incoming' ? 30000 : 30002);
+        assert.is(m.port, PORTS[c.expect.legs[i] as string]);
         assert.ok(m.formats.every((f) => ['0', '8', String(te)].includes(f)), `only decodable codecs: ${m.formats}`);
       }
     });

@@ -9,7 +9,7 @@ import type { AnsweredStream } from '../sdp/answer.js';
 import { recordableCodecs } from '../sdp/codecs.js';
 import type { SdpSession } from '../sdp/parse.js';
 import type { RecordingDialog } from './dialog.js';
-import type { LegName } from './stream-plan.js';
+import { legPort } from './stream-legs.js';
 
 /** Per m= line: audio over clear RTP, not disabled, with PCMU or PCMA. */
 export function recordableLines(sdp: SdpSession): boolean[] {
@@ -17,7 +17,7 @@ export function recordableLines(sdp: SdpSession): boolean[] {
 }
 
 /** The telephone-event payload type of the first line recording a leg. */
-export function chooseTelephoneEvent(sdp: SdpSession, legs: ReadonlyArray<LegName | null>): number | null {
+export function chooseTelephoneEvent(sdp: SdpSession, legs: ReadonlyArray<string | null>): number | null {
   for (let i = 0; i < sdp.media.length; i++) {
     if (legs[i] === null) continue;
     const te = recordableCodecs(sdp.media[i]).telephoneEvent;
@@ -28,17 +28,18 @@ export function chooseTelephoneEvent(sdp: SdpSession, legs: ReadonlyArray<LegNam
 
 export function answerStreams(
   sdp: SdpSession,
-  legs: ReadonlyArray<LegName | null>,
+  legs: ReadonlyArray<string | null>,
   session: Session,
   telephoneEventPt: number | null,
 ): AnsweredStream[] {
   return sdp.media.map((offer, i) => {
     const leg = legs[i] ?? null;
+    const port = leg === null ? null : legPort(session, leg);
     const codecs = recordableCodecs(offer);
-    if (leg === null || offer.port === 0 || codecs.audio.length === 0) return { offer, port: null, audio: [], telephoneEvent: null };
+    if (port === null || offer.port === 0 || codecs.audio.length === 0) return { offer, port: null, audio: [], telephoneEvent: null };
     return {
       offer,
-      port: session.legs[leg].receiver.port,
+      port,
       audio: codecs.audio,
       telephoneEvent: codecs.telephoneEvent !== null && codecs.telephoneEvent === telephoneEventPt ? telephoneEventPt : null,
     };

@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import type { SipHeader, SipRequest } from '../message/message.js';
 import type { Session } from '../../session/index.js';
 import type { Retransmitter } from '../transaction/timers.js';
+import type { SdpSession } from '../sdp/parse.js';
 import type { Flow } from '../transport/flow.js';
-import type { LegName } from './stream-plan.js';
 
 export function randomToken(bytes = 8): string {
   return randomBytes(bytes).toString('hex');
@@ -28,8 +28,12 @@ export interface DialogInit {
   flow: Flow;
   remoteCseq: number;
   session: Session;
-  legs: Array<LegName | null>;
+  legs: Array<string | null>;
   telephoneEventPt: number | null;
+  /** The INVITE's SDP offer. */
+  sdp: SdpSession;
+  /** Whether the INVITE's metadata named the caller / the callee. */
+  partiesFromMetadata: { caller: boolean; callee: boolean };
 }
 
 export class RecordingDialog {
@@ -45,9 +49,19 @@ export class RecordingDialog {
   remoteCseq: number;
   localCseq = 1;
   readonly session: Session;
-  /** Per offered m= line (in order): the leg it records, or null. */
-  legs: Array<LegName | null>;
+  /** Per offered m= line (in order): the leg it records (`incoming`, `outgoing`, `extra_<label>`), or null. */
+  legs: Array<string | null>;
+  /** The a=label each extra leg was made for (a line dropped and offered again gets its leg back). */
+  readonly extraLabels = new Map<string, string>();
   readonly telephoneEventPt: number | null;
+  /** The latest SDP offer (a metadata-only UPDATE is planned against it). */
+  sdp: SdpSession;
+  /** Whether the caller / callee ids came from metadata yet (late metadata fills in the rest). */
+  partiesFromMetadata: { caller: boolean; callee: boolean };
+  /** What the registry was last told: every recorded stream on hold. */
+  mediaInactive = false;
+  /** An offer is being answered (extra ports being bound): another one waits (500 + Retry-After). */
+  offerInProgress = false;
   readonly sdpSessionId = String(Date.now());
   sdpVersion = 1;
   /** Our last answer without its o= line, to tell whether a new one changed. */
@@ -72,6 +86,8 @@ export class RecordingDialog {
     this.session = init.session;
     this.legs = init.legs;
     this.telephoneEventPt = init.telephoneEventPt;
+    this.sdp = init.sdp;
+    this.partiesFromMetadata = init.partiesFromMetadata;
   }
 
   static key(callId: string, localTag: string, remoteTag: string): string {

@@ -3,7 +3,8 @@
  * §6.1). Checks in the order a caller can fix them — extensions (420), body
  * (400/415), session timer (422), media (488) — then takes two RTP ports
  * from the registry (503 with Retry-After at capacity, so the SBC fails
- * over) and answers 200 with one answered m= line per offered one.
+ * over), one more per further recordable audio line (an extra stream), and
+ * answers 200 with one answered m= line per offered one.
  */
 import { CallrecError } from '../../errors.js';
 import { getHeader, getHeaders } from '../message/message.js';
@@ -17,6 +18,7 @@ import { RecordingDialog, randomToken } from './dialog.js';
 import { readOffer } from './offer.js';
 import type { Offer } from './offer.js';
 import { addMetadataVersion, initialExtraInfo, setStreams } from './recording-info.js';
+import { bindExtraStreams, syncMediaInactive } from './stream-legs.js';
 import { ACCEPT, ALLOW, SUPPORTED, makeResponse } from './responses.js';
 import { unsupportedExtensions } from './request-checks.js';
 import { readSessionTimer, sessionTimerHeaders } from './session-timer.js';
@@ -105,7 +107,27 @@ export async function acceptInvite(uas: UasContext, tx: ServerTransaction): Prom
     }
     return;
   }
-  if (tx.finalStatus !== 0 || uas.unavailable) {
+  const contact = parseNameAddr(getHeaders(req, 'contact')[0] ?? '');
+  const dialog = new RecordingDialog({
+    callId,
+    localTag: randomToken(),
+    remoteTag: fromAddr?.params.get('tag') ?? '',
+    localParty: to,
+    remoteParty: from,
+    remoteTarget: contact?.uri ?? fromAddr?.uri ?? req.uri,
+    routeSet: getHeaders(req, 'record-route'),
+    flow: tx.flow,
+    remoteCseq: cseq,
+    session,
+    legs: [...plan.legs],
+    telephoneEventPt,
+    sdp,
+    partiesFromMetadata: plan.partiesFromMetadata,
+  });
+  if (dialog.legs.includes('extra')) {
+    await bindExtraStreams(uas.registry, session, sdp, dialog.legs, dialog.extraLabels, telephoneEventPt, uas.log);
+  }
+  if (tx.finalStatus !== 0 || uas.unavailable || session.state !== 'active') {
     // CANCELled, or shutdown began, while the ports were being bound: no call was
     // answered, so the recording is dropped and the session ended at once.
     const reason = tx.finalStatus === 487 ? 'sip_cancel' : 'shutdown';
@@ -121,25 +143,11 @@ export async function acceptInvite(uas: UasContext, tx: ServerTransaction): Prom
     return;
   }
 
-  const contact = parseNameAddr(getHeaders(req, 'contact')[0] ?? '');
-  const dialog = new RecordingDialog({
-    callId,
-    localTag: randomToken(),
-    remoteTag: fromAddr?.params.get('tag') ?? '',
-    localParty: to,
-    remoteParty: from,
-    remoteTarget: contact?.uri ?? fromAddr?.uri ?? req.uri,
-    routeSet: getHeaders(req, 'record-route'),
-    flow: tx.flow,
-    remoteCseq: cseq,
-    session,
-    legs: plan.legs,
-    telephoneEventPt,
-  });
   uas.dialogs.set(dialog.key, dialog);
-  const streams = answerStreams(sdp, plan.legs, session, telephoneEventPt);
+  const streams = answerStreams(sdp, dialog.legs, session, telephoneEventPt);
   const answer = renderAnswer(dialog, streams);
-  setStreams(session.extraInfo, sdp, plan.legs, streams.map((s) => s.port ?? 0));
+  setStreams(session.extraInfo, sdp, dialog.legs, streams.map((s) => s.port ?? 0));
+  syncMediaInactive(uas.registry, dialog, sdp, uas.log);
 
   const headers: SipHeader[] = [
     { name: 'contact', value: uas.contact(req, tx.flow.transport) },

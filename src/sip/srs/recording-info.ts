@@ -2,18 +2,19 @@
  * What a SIPREC call adds to session_info.json (via Session.extraInfo):
  *
  *   sip_call_id   the recording dialog's Call-ID
- *   labels        { incoming, outgoing }: the a=label of each leg's m= line
+ *   labels        { incoming, outgoing, extra_<label>… }: the a=label of each
+ *                 leg's m= line
  *   siprec        { metadata: every document received, in order, with when
  *                   and in which request; participants: who is who, with
  *                   the role we gave them; streams: every offered m= line
- *                   with its label, leg (or null) and direction }
+ *                   with its label, leg name (or null), direction and port }
  *
  * The object is updated in place while the call runs (re-INVITE, UPDATE);
  * the finished session_info.json holds the last state.
  */
 import type { RsMetadata, RsParticipant } from '../metadata/rs-metadata.js';
 import type { SdpSession } from '../sdp/parse.js';
-import type { LegName, StreamPlan } from './stream-plan.js';
+import type { StreamPlan } from './stream-plan.js';
 
 /** Metadata versions kept per call (a misbehaving SRC cannot grow the file without end). */
 const MAX_METADATA_VERSIONS = 50;
@@ -30,7 +31,7 @@ interface SiprecInfo {
   metadata: MetadataVersion[];
   metadata_dropped?: number;
   participants: Array<{ participant_id: string; aor: string[]; name: string[]; role: 'caller' | 'callee' | null }>;
-  streams: Array<{ label: string | null; leg: LegName | null; direction: string; port: number | null }>;
+  streams: Array<{ label: string | null; leg: string | null; direction: string; port: number | null }>;
 }
 
 function participantsOf(meta: RsMetadata, caller: RsParticipant | null, callee: RsParticipant | null): SiprecInfo['participants'] {
@@ -71,13 +72,23 @@ export function addMetadataVersion(extra: Record<string, unknown>, entry: { meth
   }
 }
 
-export function setStreams(extra: Record<string, unknown>, sdp: SdpSession, legs: ReadonlyArray<LegName | null>, ports: ReadonlyArray<number>): void {
+export function setStreams(extra: Record<string, unknown>, sdp: SdpSession, legs: ReadonlyArray<string | null>, ports: ReadonlyArray<number>): void {
   const siprec = extra.siprec as SiprecInfo;
-  siprec.streams = sdp.media.map((m, i) => ({ label: m.label, leg: legs[i] ?? null, direction: m.direction, port: ports[i] ?? null }));
-  const labels: Record<LegName, string | null> = { incoming: null, outgoing: null };
+  const leg = (i: number) => (legs[i] === 'extra' ? null : (legs[i] ?? null));
+  siprec.streams = sdp.media.map((m, i) => ({ label: m.label, leg: leg(i), direction: m.direction, port: ports[i] ?? null }));
+  const labels: Record<string, string | null> = { incoming: null, outgoing: null };
   sdp.media.forEach((m, i) => {
-    const leg = legs[i];
-    if (leg != null && labels[leg] === null) labels[leg] = m.label ?? String(i + 1);
+    const name = leg(i);
+    if (name !== null && (labels[name] ?? null) === null) labels[name] = m.label ?? String(i + 1);
   });
   extra.labels = labels;
+}
+
+/** Late metadata named the caller and/or callee: give their participants the role. */
+export function setRoles(extra: Record<string, unknown>, caller: RsParticipant | null, callee: RsParticipant | null): void {
+  const siprec = extra.siprec as SiprecInfo;
+  for (const p of siprec.participants) {
+    if (caller !== null && p.participant_id === caller.id) p.role = 'caller';
+    else if (callee !== null && p.participant_id === callee.id) p.role = 'callee';
+  }
 }

@@ -8,7 +8,8 @@
  * callee sends is the outgoing leg. Legs still free take the remaining
  * recordable lines in order, so without metadata the first line is
  * incoming and the second outgoing. A single mixed line is the incoming leg.
- * Further lines get no leg (answered with port 0 for now).
+ * Further recordable lines are `extra` streams: each gets a leg of its own
+ * (registry.addStream, named after its a=label) once the session exists.
  *
  * caller_id / called_number are the user parts of the participants' AORs,
  * else the user parts of From / To.
@@ -19,6 +20,8 @@ import type { RsMetadata, RsParticipant } from '../metadata/rs-metadata.js';
 import type { SdpMedia } from '../sdp/parse.js';
 
 export type LegName = 'incoming' | 'outgoing';
+/** What the plan gives a line: one of the two legs, or an extra stream of its own. */
+export type PlannedLeg = LegName | 'extra';
 
 export interface StreamPlanInput {
   media: readonly SdpMedia[];
@@ -30,10 +33,12 @@ export interface StreamPlanInput {
 }
 
 export interface StreamPlan {
-  /** Per m= line: the leg it records, or null. */
-  legs: Array<LegName | null>;
+  /** Per m= line: the leg it records, `extra` (a leg of its own, made later), or null. */
+  legs: Array<PlannedLeg | null>;
   callerId: string;
   calledNumber: string;
+  /** Whether callerId / calledNumber came from the metadata (not From / To, not `unknown`). */
+  partiesFromMetadata: { caller: boolean; callee: boolean };
   caller: RsParticipant | null;
   callee: RsParticipant | null;
 }
@@ -59,7 +64,7 @@ function partyId(p: RsParticipant | null): string | null {
 
 export function planStreams(input: StreamPlanInput): StreamPlan {
   const { media, recordable, metadata } = input;
-  const legs: Array<LegName | null> = media.map(() => null);
+  const legs: Array<PlannedLeg | null> = media.map(() => null);
   const labelLines = (labels: readonly string[]) =>
     media.map((_m, i) => i).filter((i) => recordable[i] && media[i].label !== null && labels.includes(media[i].label as string));
 
@@ -77,18 +82,24 @@ export function planStreams(input: StreamPlanInput): StreamPlan {
     }
   }
   fillFreeLegs(legs, recordable);
+  recordable.forEach((ok, i) => {
+    if (ok && legs[i] === null) legs[i] = 'extra';
+  });
 
+  const callerId = partyId(caller);
+  const calledNumber = partyId(callee);
   return {
     legs,
-    callerId: partyId(caller) ?? cleanParty(input.fromUri === null ? null : uriUser(input.fromUri)) ?? 'unknown',
-    calledNumber: partyId(callee) ?? cleanParty(input.toUri === null ? null : uriUser(input.toUri)) ?? 'unknown',
+    callerId: callerId ?? cleanParty(input.fromUri === null ? null : uriUser(input.fromUri)) ?? 'unknown',
+    calledNumber: calledNumber ?? cleanParty(input.toUri === null ? null : uriUser(input.toUri)) ?? 'unknown',
+    partiesFromMetadata: { caller: callerId !== null, callee: calledNumber !== null },
     caller,
     callee,
   };
 }
 
-/** Give each leg not yet assigned the next recordable line without a leg. */
-export function fillFreeLegs(legs: Array<LegName | null>, recordable: readonly boolean[]): void {
+/** Give each of the two legs not yet assigned the next recordable line without a leg. */
+export function fillFreeLegs(legs: Array<string | null>, recordable: readonly boolean[]): void {
   for (const leg of ['incoming', 'outgoing'] as const) {
     if (legs.includes(leg)) continue;
     const i = legs.findIndex((l, idx) => l === null && recordable[idx]);
