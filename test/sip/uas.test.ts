@@ -16,7 +16,7 @@ import { SipCounters } from '../../src/sip/stats.js';
 import { ClientTransactionTable } from '../../src/sip/transaction/client-transactions.js';
 import type { Flow } from '../../src/sip/transport/flow.js';
 import { crlf, sipMessage } from './fixtures/build.js';
-import { DEFAULT_PARAMS, ciscoCube, oracleAcme } from './fixtures/vendors.js';
+import { DEFAULT_PARAMS, ciscoCube, openSips, oracleAcme, sdpOnly } from './fixtures/vendors.js';
 import type { InviteParams } from './fixtures/vendors.js';
 
 const TIMERS = { t1: 20, t2: 80, t4: 100 };
@@ -26,14 +26,22 @@ interface FakeSession {
   id: string;
   state: 'active' | 'ending' | 'ended';
   announceHost: string;
+  callerId: string;
+  calledNumber: string;
   legs: { incoming: { receiver: { port: number } }; outgoing: { receiver: { port: number } } };
+  extraLegs: Array<{ name: string; receiver: { port: number } }>;
   extraInfo: Record<string, unknown>;
+  setParties(callerId: string, calledNumber: string): void;
 }
 
 class FakeRegistry {
   created: Array<{ req: Record<string, unknown>; session: FakeSession }> = [];
   hangups: Array<[string, string]> = [];
   discarded: string[] = [];
+  /** addStream calls: [session id, label, telephone-event PT]. */
+  streamsAdded: Array<[string, string, number | undefined]> = [];
+  /** setMediaInactive calls. */
+  inactive: Array<[string, boolean]> = [];
   gate: Promise<void> | null = null;
   failWith: string | null = null;
   #next = 0;
@@ -46,11 +54,31 @@ class FakeRegistry {
       id: `s${n}`,
       state: 'active',
       announceHost: '127.0.0.1',
+      callerId: req.callerId as string,
+      calledNumber: req.calledNumber as string,
       legs: { incoming: { receiver: { port: 31000 + 4 * n } }, outgoing: { receiver: { port: 31002 + 4 * n } } },
+      extraLegs: [],
       extraInfo: { ...(req.extraInfo as Record<string, unknown>) },
+      setParties(callerId, calledNumber) {
+        this.callerId = callerId;
+        this.calledNumber = calledNumber;
+      },
     };
     this.created.push({ req, session });
     return session;
+  }
+
+  async addStream(id: string, label: string, telephoneEventPt?: number): Promise<{ name: string; receiver: { port: number } }> {
+    const s = this.created.find((c) => c.session.id === id)!.session;
+    if (this.gate) await this.gate;
+    this.streamsAdded.push([id, label, telephoneEventPt]);
+    const leg = { name: `extra_${label}`, receiver: { port: 31100 + 2 * this.streamsAdded.length - 2 } };
+    s.extraLegs.push(leg);
+    return leg;
+  }
+
+  setMediaInactive(id: string, inactive: boolean): void {
+    this.inactive.push([id, inactive]);
   }
 
   hangup(id: string, reason: string): Promise<unknown> {
@@ -477,6 +505,162 @@ test('while the recorder starts: OPTIONS and INVITE get 503, nothing is created'
   ready = true;
   h.deliver(simpleRequest('OPTIONS', [], 'z9hG4bKready'));
   assert.is(h.responses(200).length, 1);
+});
+
+/** An SDP offer of audio lines [label, port, direction] (PCMU + telephone-event 101). */
+function audioOffer(version: number, lines: Array<[string, number, string]>): string {
+  const out = ['v=0', `o=src 1001 ${version} IN IP4 192.0.2.10`, 's=-', 'c=IN IP4 192.0.2.10', 't=0 0'];
+  for (const [label, port, dir] of lines) {
+    out.push(`m=audio ${port} RTP/AVP 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', `a=label:${label}`, `a=${dir}`);
+  }
+  return crlf(out);
+}
+
+function okFor(h: Harness, cseq: string): SipResponse {
+  const ok = h.responses(200).filter((r) => getHeader(r, 'cseq') === cseq)[0];
+  assert.ok(ok, `a 200 for ${cseq}`);
+  return ok;
+}
+
+const answered = (res: SipResponse) => parseSdp(res.body.toString())!.media.map((m) => [m.label, m.port, m.direction]);
+
+test('three audio lines: the third is an extra stream on a port of its own, answered in its direction and kept across re-offers', async () => {
+  const h = harness();
+  h.deliver(openSips.build(P));
+  await sleep(5);
+  const ok = okFor(h, '1 INVITE');
+  assert.equal(h.registry.streamsAdded, [['s0', '2', undefined]], 'one extra stream, labelled 2 (no telephone-event offered)');
+  assert.equal(answered(ok), [['0', 31000, 'recvonly'], ['1', 31002, 'recvonly'], ['2', 31100, 'inactive']]);
+  const extra = h.registry.created[0].session.extraInfo as { labels: unknown; siprec: { streams: Array<{ leg: string; port: number }> } };
+  assert.equal(extra.siprec.streams.map((s) => [s.leg, s.port]), [['incoming', 31000], ['outgoing', 31002], ['extra_2', 31100]]);
+  assert.equal(extra.labels, { incoming: '0', outgoing: '1', extra_2: '2' });
+  assert.equal(h.registry.inactive, [], 'two streams send: not on hold');
+  h.deliver(ack(ok));
+
+  // The same three lines again, the third now sending: same ports, no new leg.
+  const three: Array<[string, number, string]> = [['0', 35000, 'sendonly'], ['1', 35002, 'sendonly'], ['2', 35004, 'sendonly']];
+  h.deliver(inDialog(ok, 'INVITE', 2, 'z9hG4bKx2', ['Content-Type: application/sdp'], audioOffer(2, three)));
+  assert.equal(answered(okFor(h, '2 INVITE')), [['0', 31000, 'recvonly'], ['1', 31002, 'recvonly'], ['2', 31100, 'recvonly']], 'answered in the same tick');
+  assert.is(h.registry.streamsAdded.length, 1);
+  h.deliver(ack(okFor(h, '2 INVITE'), 2, 'z9hG4bKa2'));
+});
+
+test('a re-INVITE adding a stream binds an extra leg; dropped (port 0) and offered again, it gets the same port back', async () => {
+  const h = harness();
+  const ok = await answeredCall(h);
+  h.deliver(ack(ok));
+  const lines: Array<[string, number, string]> = [['1', 16384, 'sendonly'], ['2', 16386, 'sendonly'], ['whisper', 16388, 'sendonly']];
+  h.deliver(inDialog(ok, 'INVITE', 2, 'z9hG4bKadd', ['Content-Type: application/sdp'], audioOffer(2, lines)));
+  await sleep(5);
+  assert.equal(h.registry.streamsAdded, [['s0', 'whisper', 101]]);
+  const ok2 = okFor(h, '2 INVITE');
+  assert.equal(answered(ok2), [['1', 31000, 'recvonly'], ['2', 31002, 'recvonly'], ['whisper', 31100, 'recvonly']]);
+  h.deliver(ack(ok2, 2, 'z9hG4bKa2'));
+
+  lines[2] = ['whisper', 0, 'sendonly'];
+  h.deliver(inDialog(ok, 'UPDATE', 3, 'z9hG4bKdrop', ['Content-Type: application/sdp'], audioOffer(3, lines)));
+  // A refused line carries no direction attribute (the parser's default is sendrecv).
+  assert.equal(answered(okFor(h, '3 UPDATE')), [['1', 31000, 'recvonly'], ['2', 31002, 'recvonly'], ['whisper', 0, 'sendrecv']]);
+  lines[2] = ['whisper', 16390, 'sendonly'];
+  h.deliver(inDialog(ok, 'UPDATE', 4, 'z9hG4bKback', ['Content-Type: application/sdp'], audioOffer(4, lines)));
+  await sleep(5);
+  assert.equal(answered(okFor(h, '4 UPDATE')), [['1', 31000, 'recvonly'], ['2', 31002, 'recvonly'], ['whisper', 31100, 'recvonly']]);
+  assert.is(h.registry.streamsAdded.length, 1, 'the dropped line took its leg back');
+  const siprec = h.registry.created[0].session.extraInfo.siprec as { streams: Array<{ leg: string }> };
+  assert.equal(siprec.streams.map((s) => s.leg), ['incoming', 'outgoing', 'extra_whisper']);
+});
+
+test('an offer arriving while an extra port is being bound gets 500 with Retry-After; the first is answered', async () => {
+  const h = harness();
+  const ok = await answeredCall(h);
+  h.deliver(ack(ok));
+  let open!: () => void;
+  h.registry.gate = new Promise((r) => (open = r));
+  const lines: Array<[string, number, string]> = [['1', 16384, 'sendonly'], ['2', 16386, 'sendonly'], ['3', 16388, 'sendonly']];
+  h.deliver(inDialog(ok, 'INVITE', 2, 'z9hG4bKslow', ['Content-Type: application/sdp'], audioOffer(2, lines)));
+  h.deliver(inDialog(ok, 'UPDATE', 3, 'z9hG4bKbusy', ['Content-Type: application/sdp'], audioOffer(3, lines)));
+  const busy = h.responses(500)[0];
+  assert.is(getHeader(busy, 'cseq'), '3 UPDATE');
+  assert.ok(Number(getHeader(busy, 'retry-after')) <= 10);
+  open();
+  await sleep(5);
+  assert.equal(answered(okFor(h, '2 INVITE')).map((l) => l[1]), [31000, 31002, 31100]);
+});
+
+test('hold: every stream a=inactive (or port 0) tells the registry; a stream sending again clears it', async () => {
+  const h = harness();
+  const ok = await answeredCall(h);
+  h.deliver(ack(ok));
+  const offer = (v: number, d1: string, d2: string, p2 = 16386) => audioOffer(v, [['1', 16384, d1], ['2', p2, d2]]);
+  h.deliver(inDialog(ok, 'INVITE', 2, 'z9hG4bKh1', ['Content-Type: application/sdp'], offer(2, 'inactive', 'sendonly')));
+  assert.equal(h.registry.inactive, [], 'one stream still sends');
+  h.deliver(inDialog(ok, 'INVITE', 3, 'z9hG4bKh2', ['Content-Type: application/sdp'], offer(3, 'inactive', 'inactive')));
+  assert.equal(answered(okFor(h, '3 INVITE')).map((l) => l[2]), ['inactive', 'inactive']);
+  assert.equal(h.registry.inactive, [['s0', true]]);
+  h.deliver(inDialog(ok, 'UPDATE', 4, 'z9hG4bKh3', ['Content-Type: application/sdp'], offer(4, 'inactive', 'sendonly', 0)));
+  assert.equal(h.registry.inactive, [['s0', true]], 'inactive + port 0 is still on hold: nothing new to say');
+  h.deliver(inDialog(ok, 'UPDATE', 5, 'z9hG4bKh4', ['Content-Type: application/sdp'], offer(5, 'sendonly', 'sendonly')));
+  assert.equal(h.registry.inactive, [['s0', true], ['s0', false]]);
+});
+
+test('an INVITE offering every stream inactive starts on hold', async () => {
+  const h = harness();
+  h.deliver(sipMessage(
+    ['INVITE sip:srs@127.0.0.1 SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bKheld', 'From: <sip:7001@pbx>;tag=h', 'To: <sip:srs@127.0.0.1>', 'Call-ID: held-1', 'CSeq: 1 INVITE', 'Contact: <sip:src@192.0.2.10>', 'Content-Type: application/sdp'],
+    audioOffer(1, [['1', 9100, 'inactive'], ['2', 9102, 'recvonly']]),
+  ));
+  await sleep(5);
+  assert.equal(answered(okFor(h, '1 INVITE')).map((l) => l[2]), ['inactive', 'inactive']);
+  assert.equal(h.registry.inactive, [['s0', true]]);
+});
+
+/** The body and Content-Type of a vendor INVITE, to send again inside the dialog. */
+function bodyOf(bytes: Buffer): { contentType: string; body: string } {
+  const r = parseSipMessage(bytes);
+  assert.ok(r.ok);
+  return { contentType: getHeader(r.message, 'content-type')!, body: r.message.body.toString() };
+}
+
+test('late metadata: an SDP-only INVITE, then a re-INVITE with metadata names the parties; legs stay where they are', async () => {
+  const h = harness();
+  h.deliver(sdpOnly.build(P));
+  await sleep(5);
+  const ok = okFor(h, '1 INVITE');
+  const session = h.registry.created[0].session;
+  assert.is(session.callerId, '5551000', 'From / To until metadata comes');
+  h.deliver(ack(ok));
+  // Cisco's metadata with the labels swapped: the caller sends line 2. Line 1 keeps the incoming leg.
+  const { contentType, body } = bodyOf(ciscoCube.build(P));
+  const swapped = body.replace('<label>1</label>', '<label>X</label>').replace('<label>2</label>', '<label>1</label>').replace('<label>X</label>', '<label>2</label>');
+  h.deliver(inDialog(ok, 'INVITE', 2, 'z9hG4bKmeta', [`Content-Type: ${contentType}`], swapped));
+  const ok2 = okFor(h, '2 INVITE');
+  assert.is(session.callerId, '+15551234567');
+  assert.is(session.calledNumber, '+15559876543');
+  assert.equal(answered(ok2).map((l) => l[1]), [31000, 31002], 'no port moved');
+  const siprec = session.extraInfo.siprec as { participants: Array<{ role: string | null }>; streams: Array<{ leg: string }>; metadata: unknown[] };
+  assert.equal(siprec.participants.map((p) => p.role), ['caller', 'callee']);
+  assert.equal(siprec.streams.map((s) => s.leg), ['incoming', 'outgoing']);
+  assert.is(siprec.metadata.length, 1);
+
+  // Later metadata does not change parties learnt already.
+  const other = body.replace(/\+15551234567/g, '+19990000000');
+  h.deliver(inDialog(ok, 'UPDATE', 3, 'z9hG4bKmeta2', [`Content-Type: ${contentType}`], other));
+  okFor(h, '3 UPDATE');
+  assert.is(session.callerId, '+15551234567');
+});
+
+test('late metadata in an UPDATE without SDP is read against the last offer', async () => {
+  const h = harness();
+  h.deliver(sdpOnly.build(P));
+  await sleep(5);
+  const ok = okFor(h, '1 INVITE');
+  h.deliver(ack(ok));
+  const xml = bodyOf(ciscoCube.build(P)).body.split('Content-Type: application/rs-metadata+xml')[1].replace(/^[^<]*/, '').replace(/\r\n--uniqueBoundary--\r\n$/, '');
+  h.deliver(inDialog(ok, 'UPDATE', 2, 'z9hG4bKmu', ['Content-Type: application/rs-metadata+xml', 'Content-Disposition: recording-session'], xml));
+  const ok2 = okFor(h, '2 UPDATE');
+  assert.is(ok2.body.length, 0);
+  const session = h.registry.created[0].session;
+  assert.equal([session.callerId, session.calledNumber], ['+15551234567', '+15559876543']);
 });
 
 test.run();

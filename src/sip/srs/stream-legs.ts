@@ -86,11 +86,7 @@ export function everyStreamInactive(sdp: SdpSession, legs: ReadonlyArray<string 
 export function syncMediaInactive(registry: SessionRegistry, dialog: RecordingDialog, sdp: SdpSession, log: Logger): void {
   const inactive = everyStreamInactive(sdp, dialog.legs);
   if (inactive === dialog.mediaInactive || dialog.session.state !== 'active') return;
-  try {
-    registry.setMediaInactive(dialog.session.id, inactive);
-    dialog.mediaInactive = inactive;
-    log.info({ session_id: dialog.session.id, call_id: dialog.callId }, inactive ? 'SIPREC media on hold: the RTP timeout waits' : 'SIPREC media active again');
-  } catch {
-    // The session ended meanwhile: nothing to pause.
-  }
+  registry.setMediaInactive(dialog.session.id, inactive);
+  dialog.mediaInactive = inactive;
+  log.child({ session_id: dialog.session.id }).info({ call_id: dialog.callId }, inactive ? 'SIPREC media on hold: the RTP timeout waits' : 'SIPREC media active again');
 }
