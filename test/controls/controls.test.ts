@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test.before(async () => {
   dir = makeTempDir('controls');
-  server = await startServer({ sessionsDir: dir, rtpPorts: '37200-37299', args: ['--min-duration', '1'] });
+  server = await startServer({ sessionsDir: dir, rtpPorts: '37200-37299', args: ['--min-duration', '2'] });
 });
 test.after.each(async () => {
   await Promise.all(legs.splice(0).map((l) => l.close()));
@@ -64,7 +64,7 @@ function contains(hay: Int16Array, needle: Int16Array, step = 1, channel = 0): b
 }
 
 test('stereo: left is the incoming leg and right the outgoing leg, sample for sample', async () => {
-  const call = await callWithLegs(50, { stereo: true });
+  const call = await callWithLegs(125, { stereo: true }); // 2.5 s: longer than --min-duration
   await Promise.all([call.incoming.start(), call.outgoing.start(300)]);
   const info = await hangup(server, call.id);
   assert.ok(info.files.stereo_audio?.startsWith('stereo_'), JSON.stringify(info.files));
@@ -170,13 +170,13 @@ test('pause with "skip": the paused span is left out of every file and the legs 
       assert.not.ok(contains(samples, audio), `paused packet ${i} is absent from the ${k ? 'outgoing' : 'incoming'} leg`);
       assert.not.ok(contains(stereo, audio, 2, k), `paused packet ${i} is absent from the stereo file`);
     }
-    // The first packet after the pause follows the last one before it, within scheduling jitter.
-    const before = firstSound(samples) + (pausedAt[k] - 1) * SAMPLES_PER_PACKET;
-    const after = resumedAt[k] + 1;
-    let found = -1;
-    const audio = packetAudio(leg, after);
-    for (let s = before; s < before + 2400 && found < 0; s++) if (samples[s] === audio[0] && samples[s + 1] === audio[1] && samples[s + 2] === audio[2]) found = s;
-    assert.ok(found >= 0, `packet ${after} lands right after the pause (not 1 s later)`);
+    // The first packets after the pause follow the last ones before it: the ~1 s pause is not in the file.
+    // (The pause is measured by the server, the packet counts by the test: allow 400 ms for a busy machine.)
+    const before = findPacket(samples, packetAudio(leg, pausedAt[k] - 4));
+    const after = findPacket(samples, packetAudio(leg, resumedAt[k] + 4));
+    assert.ok(before >= 0 && after > before, `packets around the pause found (${before}, ${after})`);
+    const gap = after - before - (resumedAt[k] + 4 - (pausedAt[k] - 4)) * SAMPLES_PER_PACKET;
+    assert.ok(gap > -8000 * 1.4 && gap < -8000 * 0.6, `the timeline lost ${-gap / 8} ms around a ~1000 ms skipped pause`);
   }
   // Aligned: the legs were sent together, so their audio after the pause is still together.
   const i = resumedAt[0] + 5;
@@ -222,7 +222,7 @@ test('--min-duration: a call shorter than that is deleted at hangup; a longer on
   assert.not.ok(existsSync(path.join(dir, short.id)));
   assert.is((await server.request('GET', `/api/recordings/${short.id}`)).status, 404);
 
-  const long = await callWithLegs(60);
+  const long = await callWithLegs(125); // 2.5 s
   await Promise.all([long.incoming.start(), long.outgoing.start()]);
   const kept = await hangup(server, long.id);
   assert.is(kept.status, 'completed');
