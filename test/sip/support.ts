@@ -1,5 +1,6 @@
 /**
- * Live-test helpers: a free SIP port in this suite's range (35060-35099), a
+ * Live-test helpers: a free SIP port in a suite's range (35060-35099 unless
+ * the file has a range of its own), a
  * recorder with SIP on, and a tiny SIP client over UDP or TCP that keeps
  * every message it receives and waits for the one a test expects.
  */
@@ -29,16 +30,16 @@ function tcpFree(port: number): Promise<boolean> {
   });
 }
 
-/** A port in 35060-35099 free on UDP and TCP (not handed out before in this process). */
-export async function freeSipPort(): Promise<number> {
-  for (let port = SIP_PORT_RANGE[0]; port <= SIP_PORT_RANGE[1]; port++) {
+/** A port in `range` (default 35060-35099) free on UDP and TCP (not handed out before in this process). */
+export async function freeSipPort(range: readonly [number, number] = SIP_PORT_RANGE): Promise<number> {
+  for (let port = range[0]; port <= range[1]; port++) {
     if (taken.has(port)) continue;
     if ((await udpFree(port)) && (await tcpFree(port))) {
       taken.add(port);
       return port;
     }
   }
-  throw new Error('no free SIP port in 35060-35099');
+  throw new Error(`no free SIP port in ${range[0]}-${range[1]}`);
 }
 
 export interface SipRecorder {
@@ -47,8 +48,14 @@ export interface SipRecorder {
 }
 
 /** callrec with SIP on a free port of ours. */
-export async function startSipRecorder(opts: { sessionsDir: string; rtpPorts: string; rtpTimeoutSeconds?: number; args?: string[] }): Promise<SipRecorder> {
-  const sipPort = await freeSipPort();
+export async function startSipRecorder(opts: {
+  sessionsDir: string;
+  rtpPorts: string;
+  rtpTimeoutSeconds?: number;
+  args?: string[];
+  sipPorts?: readonly [number, number];
+}): Promise<SipRecorder> {
+  const sipPort = await freeSipPort(opts.sipPorts);
   const server = await startServer({
     sessionsDir: opts.sessionsDir,
     rtpPorts: opts.rtpPorts,
