@@ -37,8 +37,8 @@ export function legPort(session: Session, name: string): number | null {
 
 /**
  * Replace every `extra` in `legs` by an extra leg's name, or by null when
- * none can be had. Awaits only when a new leg must be bound, so an offer
- * needing none is answered in the same tick.
+ * none can be had. Callers call it only when some line is `extra`, so an
+ * offer whose lines all have their legs is answered in the same tick.
  */
 export async function bindExtraStreams(
   registry: SessionRegistry,
