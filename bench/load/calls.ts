@@ -33,6 +33,8 @@ export interface LegStatsLike {
   lost: number;
   late?: number;
   duplicates?: number;
+  reanchored?: number;
+  ssrc_changes?: number;
   dropped: Record<string, number>;
 }
 

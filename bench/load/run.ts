@@ -163,7 +163,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     }
 
     // Counters from session_info.json.
-    const rec = { packets: 0, recorded: 0, lost: 0, late: 0, duplicates: 0, dropped: {} as Record<string, number> };
+    const rec = { packets: 0, recorded: 0, lost: 0, late: 0, duplicates: 0, reanchored: 0, ssrc_changes: 0, dropped: {} as Record<string, number> };
     for (const c of finished) {
       for (const leg of ['incoming', 'outgoing'] as const) {
         const s = c.info!.stats?.[leg];
@@ -173,6 +173,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         rec.lost += s.lost;
         rec.late += s.late ?? 0;
         rec.duplicates += s.duplicates ?? 0;
+        rec.reanchored += s.reanchored ?? 0;
+        rec.ssrc_changes += s.ssrc_changes ?? 0;
         for (const [k, v] of Object.entries(s.dropped)) rec.dropped[k] = (rec.dropped[k] ?? 0) + v;
       }
     }
@@ -281,7 +283,9 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       packets_sent: sent,
       packets_injected_lost: checked ? legChecks.reduce((s, l) => s + l.injectedDropped, 0) : senderFinal.injected_dropped,
       packets_recorded: recorded,
+      // Not in the files as sent: missing (silence where the packet belongs) or misplaced (audio that is not the packet's).
       packets_lost: sent - recorded,
+      packets_misplaced: checked ? legChecks.reduce((s, l) => s + l.mismatched, 0) : null,
       loss_pct: round(sent > 0 ? ((sent - recorded) / sent) * 100 : 0, 4),
       recorder_counters: { ...rec, kernel_udp_drops: kernelDrops, udp_rcvbuf_errors_systemwide: rcvbufEnd - rcvbufStart },
       recorder: {

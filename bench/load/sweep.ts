@@ -56,6 +56,8 @@ interface Report {
   notes: string[];
   loss_pct: number;
   packets_sent: number;
+  packets_misplaced?: number | null;
+  recorder_counters?: { dropped?: Record<string, number>; kernel_udp_drops?: { drops: number } | null };
   packets_recorded: number;
   recorder: {
     steady_state: null | {
@@ -110,6 +112,7 @@ const COLUMNS = [
   'calls',
   'packets/s',
   'loss %',
+  'of which kernel drops / ring full / misplaced',
   'recorder CPU %',
   'µs/packet',
   'main µs',
@@ -129,6 +132,7 @@ function row(calls: number, r: Report | null): string[] {
     String(calls),
     String(s?.packets_per_s ?? ''),
     String(r.loss_pct),
+    r.loss_pct > 0 ? `${r.recorder_counters?.kernel_udp_drops?.drops ?? '?'} / ${r.recorder_counters?.dropped?.ring_full ?? '?'} / ${r.packets_misplaced ?? '?'}` : '–',
     String(s?.cpu_pct ?? ''),
     String(s?.us_per_packet ?? ''),
     String(s?.main_thread_us_per_packet ?? ''),

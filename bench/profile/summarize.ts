@@ -7,6 +7,12 @@
  * Node names the files CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile;
  * thread 0 is the main thread, the others are worker threads. Self time is
  * summed from the sample time deltas (not hit counts), so it is in ms.
+ *
+ * The V8 profiler sees JavaScript only: a thread blocked in Atomics.wait
+ * shows as busy in the function that waits (callrec's waitForWork, piscina's
+ * atomicsWaitLoop), so their self time is counted as waiting, not busy; and
+ * native work outside JS (libuv, recvmsg, epoll) shows as (idle). Compare
+ * busy with the thread's CPU time from /proc to see how much is native.
  */
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +50,7 @@ export interface ThreadSummary {
   thread: string;
   wallMs: number;
   busyMs: number;
+  /** (idle) plus blocked in Atomics.wait. */
   idleMs: number;
   gcMs: number;
   programMs: number;
@@ -64,6 +71,9 @@ function where(cf: CallFrame): string {
 function label(cf: CallFrame): string {
   return cf.functionName || '(anonymous)';
 }
+
+/** Functions whose self time is a blocked Atomics.wait, not work. */
+const WAITING = new Set(['waitForWork', 'atomicsWaitLoop']);
 
 export function summarize(file: string, topN = 25): ThreadSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
@@ -86,7 +96,7 @@ export function summarize(file: string, topN = 25): ThreadSummary {
     if (!node) continue;
     all += dt;
     const name = node.callFrame.functionName;
-    if (name === '(idle)') {
+    if (name === '(idle)' || WAITING.has(name)) {
       idle += dt;
       continue;
     }
@@ -138,7 +148,7 @@ export function toMarkdown(s: ThreadSummary, topN: number): string {
   const lines = [
     `### ${s.thread} (${s.file})`,
     '',
-    `wall ${s.wallMs} ms, busy ${s.busyMs} ms (${Math.round((s.busyMs / Math.max(1, s.wallMs)) * 100)}%), GC ${s.gcMs} ms, (program) ${s.programMs} ms`,
+    `wall ${s.wallMs} ms, busy in JS ${s.busyMs} ms (${Math.round((s.busyMs / Math.max(1, s.wallMs)) * 100)}%; idle or waiting ${s.idleMs} ms), GC ${s.gcMs} ms, (program) ${s.programMs} ms`,
     '',
     '| self ms | self % of busy | total % | function | where |',
     '| ---: | ---: | ---: | --- | --- |',
