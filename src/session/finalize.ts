@@ -98,6 +98,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
     if (open.behavior === 'skip') session.skippedMs += endEpochMs - open.startEpochMs;
   }
   const reports = await closeLegs(session, deps, endEpochMs);
+  await session.metadataWrite;
 
   const info = baseInfo(session);
   info.end_time = isoMicros(endEpochMs);

@@ -11,12 +11,12 @@ import { callrecError } from '../errors.js';
 import type { PortPool } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { isValidSessionId } from '../storage/index.js';
+import { isValidSessionId, writeSessionInfo } from '../storage/index.js';
 import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
 import { addExtraStream, discardRecording, pauseRecording, resumeRecording } from './controls.js';
 import { createSession } from './create-session.js';
 import type { CreateSessionRequest } from './create-session.js';
-import { finalizeSession } from './finalize.js';
+import { baseInfo, finalizeSession } from './finalize.js';
 import type { PauseBehavior, Session, SessionLeg } from './session.js';
 
 export type { CreateSessionRequest };
@@ -132,6 +132,20 @@ export class SessionRegistry {
     const session = this.#activeOr404(id);
     if (await discardRecording(session)) this.#log.child({ session_id: id }).info(`🗑️ Recording discarded on request for session ${id}`);
     return session;
+  }
+
+  /**
+   * Rewrite a live session's session_info.json (parties or SIPREC metadata
+   * learnt mid-call), so a crash-recovered call keeps them. Writes are chained
+   * per session and stop once the call is ending.
+   */
+  persistMetadata(id: string): Promise<void> {
+    const session = this.#active.get(id);
+    if (session === undefined || session.state !== 'active') return Promise.resolve();
+    session.metadataWrite = session.metadataWrite
+      .then(() => (session.state === 'active' ? writeSessionInfo(session.dir, baseInfo(session)) : undefined))
+      .catch((err) => this.#log.warn({ err, session_id: id }, 'could not rewrite session_info.json'));
+    return session.metadataWrite;
   }
 
   /** Record one more stream (SIPREC): see addExtraStream. */

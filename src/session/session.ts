@@ -89,6 +89,8 @@ export class Session {
   discarded = false;
   /** A write failure (e.g. ENOSPC) has been logged for this call: log it once, not per packet. */
   writeFailureLogged = false;
+  /** The last metadata rewrite while recording; finalize waits for it before the final write. */
+  metadataWrite: Promise<void> = Promise.resolve();
   #finalized: Promise<SessionInfo> | null = null;
 
   constructor(init: SessionInit) {

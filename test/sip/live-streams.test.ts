@@ -13,6 +13,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getHeader, parseSdp, parseSipMessage } from '../../src/sip/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/index.js';
@@ -260,6 +261,10 @@ test('an SDP-only INVITE, then metadata in a re-INVITE: caller_id and called_num
   assert.equal(answer.map((l) => l[0]), ports, 'no port moved');
   const live = (await rec.server.request('GET', '/api/sessions')).body.sessions.find((s: { session_id: string }) => s.session_id === before.session_id);
   assert.equal([live.caller_id, live.called_number], ['+15551234567', '+15559876543']);
+  // Persisted while the call runs, so a crash-recovered call keeps the parties too.
+  await sleep(300);
+  const onDisk = JSON.parse(readFileSync(path.join(dir, live.session_id, 'session_info.json'), 'utf8'));
+  assert.equal([onDisk.caller_id, onDisk.called_number, onDisk.end_time], ['+15551234567', '+15559876543', undefined]);
   await hangUp(c, rec, ok, 3);
 
   const info = await finished(dir, p.callId);

@@ -55,7 +55,10 @@ async function answerReoffer(uas: UasContext, tx: ServerTransaction, dialog: Rec
   const { offer, timer } = checked;
   const cseq = parseCSeq(getHeader(req, 'cseq') as string)?.seq ?? 0;
   const extra = dialog.session.extraInfo;
-  if (offer.metadataXml !== null) addMetadataVersion(extra, { method: req.method, cseq, xml: offer.metadataXml, meta: offer.metadata });
+  if (offer.metadataXml !== null) {
+    addMetadataVersion(extra, { method: req.method, cseq, xml: offer.metadataXml, meta: offer.metadata });
+    void uas.registry.persistMetadata?.(dialog.session.id);
+  }
   if (offer.metadata !== null && offer.sdp === null) learnParties(uas, dialog, planFor(dialog.sdp, offer.metadata));
 
   let body: Buffer = Buffer.alloc(0);
@@ -140,6 +143,7 @@ function learnParties(uas: UasContext, dialog: RecordingDialog, plan: StreamPlan
   const calledNumber = learnCallee ? plan.calledNumber : session.calledNumber;
   session.setParties(callerId, calledNumber);
   setRoles(session.extraInfo, learnCaller ? plan.caller : null, learnCallee ? plan.callee : null);
+  void uas.registry.persistMetadata?.(session.id);
   dialog.partiesFromMetadata = { caller: known.caller || learnCaller, callee: known.callee || learnCallee };
   uas.log.child({ session_id: session.id }).info({ call_id: dialog.callId, caller_id: callerId, called_number: calledNumber }, 'SIPREC metadata named the parties');
 }
