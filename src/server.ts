@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { callrecError } from './errors.js';
 import { PortPool } from './ingest/index.js';
 import type { Logger } from './log.js';
+import { RecorderMetrics } from './metrics/index.js';
 import { RecorderPool } from './pool/index.js';
 import { RecordingDeleter, RetentionSweeper } from './retention/index.js';
 import { SessionRegistry } from './session/index.js';
@@ -101,7 +102,8 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   });
 
   const deleter = new RecordingDeleter({ index, sessions: registry, sessionsDir: config.sessionsDir, log });
-  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter });
+  const metrics = new RecorderMetrics({ registry, pool, index });
+  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter, metrics });
   // Until start-up is done (index built, crashed sessions recovered) every request gets 503.
   let ready = false;
   const handle = app.callback();
@@ -124,6 +126,8 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   let lock;
   try {
     if (config.sipPort !== 0) sip = await startSipServer({ config, registry, log, isReady: () => ready });
+    const running = sip;
+    if (running !== null) metrics.setSipStats(() => running.stats());
     lock = await acquireSessionsLock(config.sessionsDir);
   } catch (err) {
     await sip?.close();

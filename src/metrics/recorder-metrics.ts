@@ -38,6 +38,8 @@ export class RecorderMetrics {
   readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly #httpSeconds: Histogram<'method' | 'route'>;
   #snapshot: { at: number; value: TrafficSnapshot } | null = null;
+  /** SIP counters (src/sip/stats.ts), once the SIP server runs. */
+  #sipStats: (() => Record<string, number>) | null = null;
 
   constructor(deps: MetricsDeps) {
     this.#deps = deps;
@@ -114,6 +116,17 @@ export class RecorderMetrics {
         this.set(deps.pool.state().queued);
       },
     });
+    const sipStats = () => this.#sipStats?.() ?? {};
+    new Counter({
+      name: 'callrec_sip_events_total',
+      help: 'SIP events by name: requests, responses, retransmissions, refusals and drops (see README, SIP counters).',
+      labelNames: ['event'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [event, n] of Object.entries(sipStats())) this.inc({ event }, n);
+      },
+    });
     this.#finalizeSeconds = new Histogram({
       name: 'callrec_finalize_duration_seconds',
       help: 'Hangup to finished recording: legs closed, mix written, session_info.json written.',
@@ -136,6 +149,11 @@ export class RecorderMetrics {
 
     deps.registry.onFinalized((info, session, seconds) => this.onFinalized(info, session, seconds));
   }
+  /** Report the SIP server's counters on /metrics. */
+  setSipStats(stats: () => Record<string, number>): void {
+    this.#sipStats = stats;
+  }
+
 
   get contentType(): string {
     return this.registry.contentType;
