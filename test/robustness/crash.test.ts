@@ -20,10 +20,10 @@ import type { StartedCall } from '../helpers/calls.js';
 import type { RtpLeg } from '../helpers/rtp-sender.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
-import { readCanonicalWav } from '../helpers/wav.js';
+import { WAV_HEADER_BYTES, readCanonicalWav } from '../helpers/wav.js';
 import { readWavLoosely } from './support.js';
-import { WAV_HEADER_BYTES } from '../helpers/wav.js';
 
 const RTP_PORTS = '38600-38699';
 const KILL_AFTER_MS = 3000;
@@ -38,7 +38,7 @@ let sessionsDir: string;
 /** Every call started here (closed in teardown). */
 const opened: StartedCall[] = [];
 
-test.before(() => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('crash'), 'sessions');
 });
 

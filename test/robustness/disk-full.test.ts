@@ -20,6 +20,7 @@ import { sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { pollHealthz, readWavLoosely } from './support.js';
 
@@ -34,7 +35,7 @@ let junk: string;
 let server: ServerProcess | null = null;
 const opened: StartedCall[] = [];
 
-test.before(() => {
+setupSuite(test, async () => {
   mountPoint = path.join(makeTempDir('disk-full'), 'mnt');
   mkdirSync(mountPoint);
   try {

@@ -25,6 +25,7 @@ import type { Prng } from '../helpers/prng.js';
 import type { RtpLeg } from '../helpers/rtp-sender.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { activeSession, errorLogs, pollHealthz, udpSocketDrops, waitFor } from './support.js';
 import type { Stats } from './support.js';
@@ -53,7 +54,7 @@ let sessionsDir: string;
 const sockets: dgram.Socket[] = [];
 let call: StartedCall | null = null;
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('fuzz'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: `${RTP_FIRST}-${RTP_LAST}` });
 });

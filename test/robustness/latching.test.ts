@@ -13,6 +13,7 @@ import type { StartedCall } from '../helpers/calls.js';
 import { RtpLeg } from '../helpers/rtp-sender.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { udpSocketDrops } from './support.js';
 import type { Stats } from './support.js';
@@ -24,7 +25,7 @@ let server: ServerProcess;
 let sessionsDir: string;
 const opened: RtpLeg[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('latching'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS });
 });

@@ -90,7 +90,13 @@ export function pollHealthz(server: ServerProcess, everyMs: number): { stop: () 
 
 /** The active session `id` as GET /api/sessions shows it, or undefined. */
 export async function activeSession(server: ServerProcess, id: string): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const res = await server.request('GET', '/api/sessions');
+  let res;
+  try {
+    res = await server.request('GET', '/api/sessions');
+  } catch (err) {
+    const state = server.exit === null ? 'still running' : `exited ${JSON.stringify(server.exit)}`;
+    throw new Error(`GET /api/sessions failed (${(err as Error).message}); callrec ${state}; stderr: ${server.stderr.slice(-2000)}`);
+  }
   assert.is(res.status, 200, `GET /api/sessions: ${res.status} ${res.text}`);
   return (res.body.sessions as { session_id: string }[]).find((s) => s.session_id === id);
 }

@@ -15,6 +15,7 @@ import { sleep, startCall } from '../helpers/calls.js';
 import type { StartedCall } from '../helpers/calls.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { readCanonicalWav } from '../helpers/wav.js';
 
@@ -27,7 +28,7 @@ let server: ServerProcess;
 let sessionsDir: string;
 const opened: StartedCall[] = [];
 
-test.before(async () => {
+setupSuite(test, async () => {
   sessionsDir = path.join(makeTempDir('timeout'), 'sessions');
   server = await startServer({ sessionsDir, rtpPorts: RTP_PORTS, rtpTimeoutSeconds: TIMEOUT_S });
 });
