@@ -1,8 +1,8 @@
 /**
  * The load generator's processes: rtp-sender.c compiled once with `cc` (into
  * dist/, beside this file) and run as K child processes, each pacing its share
- * of the legs from one UDP socket. Legs are given to the sender with the
- * fewest active ones. A leg's end ("done") resolves the promise addLeg gave.
+ * of the legs from one UDP socket: sender k takes the k-th part of the 20 ms
+ * tick. A leg's end ("done") resolves the promise addLeg gave.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -125,10 +125,15 @@ export class SenderPool {
     await Promise.all(this.#senders.map((s) => s.ready));
   }
 
-  /** Start a leg; resolves when the sender is done with it. */
+  /**
+   * Start a leg; resolves when the sender is done with it. Sender k takes the
+   * legs whose phase falls in the k-th part of the 20 ms tick, so the senders
+   * take turns instead of waking together: two real-time senders bursting at
+   * once would hold both CPUs of a 2-core machine and stall the recorder.
+   */
   addLeg(c: LegCommand): Promise<LegDone> {
-    let sender = this.#senders[0];
-    for (const s of this.#senders) if (s.active < sender.active) sender = s;
+    const phase = Number(c.startNs % 20_000_000n) / 20_000_000;
+    const sender = this.#senders[Math.min(this.#senders.length - 1, Math.floor(phase * this.#senders.length))];
     sender.active++;
     this.#owner.set(c.id, sender);
     const done = new Promise<LegDone>((resolve) => this.#waiting.set(c.id, resolve));
