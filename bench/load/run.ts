@@ -221,7 +221,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         // % of one CPU; the machine has `ncpu` × 100 %.
         generator_cpu_pct: round(generatorPct, 1),
         host_busy_pct: round(hostBusyPct, 1),
-        others_cpu_pct: round(hostBusyPct - (d.totalS / d.seconds) * 100 - generatorPct, 1),
+        // Approximate: /proc/stat and per-process accounting differ by a few % (softirq time); never below 0.
+        others_cpu_pct: round(Math.max(0, hostBusyPct - (d.totalS / d.seconds) * 100 - generatorPct), 1),
       };
     }
     const whole = pid !== null && procStart && procEnd ? cpuDelta(pid, procStart, procEnd) : null;
