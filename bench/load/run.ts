@@ -17,7 +17,8 @@ import { buildContentTables, threshold, writeContentTables } from './content.js'
 import { closeAgent, requestJson } from './http-client.js';
 import { machineInfo } from './machine.js';
 import { Monitor } from './monitor.js';
-import { cpuDelta, hostBusy, snapshotProcess, udpDrops, udpRcvbufErrors } from './proc-stats.js';
+import { cpuDelta, snapshotProcess, udpDrops, udpRcvbufErrors } from './proc-stats.js';
+import { steadyState, sumRecorderCounters } from './report-parts.js';
 import { startRecorder } from './recorder-process.js';
 import type { RecorderProcess } from './recorder-process.js';
 import { nowNs, runChurn, runFixed } from './scenarios.js';
@@ -162,22 +163,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       log(`checked in ${Math.round(performance.now() - t)} ms`);
     }
 
-    // Counters from session_info.json.
-    const rec = { packets: 0, recorded: 0, lost: 0, late: 0, duplicates: 0, reanchored: 0, ssrc_changes: 0, dropped: {} as Record<string, number> };
-    for (const c of finished) {
-      for (const leg of ['incoming', 'outgoing'] as const) {
-        const s = c.info!.stats?.[leg];
-        if (!s) continue;
-        rec.packets += s.packets;
-        rec.recorded += s.recorded;
-        rec.lost += s.lost;
-        rec.late += s.late ?? 0;
-        rec.duplicates += s.duplicates ?? 0;
-        rec.reanchored += s.reanchored ?? 0;
-        rec.ssrc_changes += s.ssrc_changes ?? 0;
-        for (const [k, v] of Object.entries(s.dropped)) rec.dropped[k] = (rec.dropped[k] ?? 0) + v;
-      }
-    }
+    const rec = sumRecorderCounters(finished);
     const legChecks = checks.flatMap((c) => [c.legs.incoming, c.legs.outgoing]);
     const checked = checks.length > 0;
     const sent = checked ? legChecks.reduce((s, l) => s + l.sent, 0) : senderFinal.sent;
@@ -188,43 +174,10 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       .slice(0, 5)
       .map((c) => ({ session_id: c.sessionId, incoming: c.legs.incoming.problems, outgoing: c.legs.outgoing.problems, mixed: c.mixed.problem }));
 
-    // CPU.
+    // CPU over the steady window.
     const a = scenario.windowA;
     const b = scenario.windowB;
-    let steady: Record<string, unknown> | null = null;
-    if (pid !== null && a?.proc && b?.proc) {
-      const d = cpuDelta(pid, a.proc, b.proc);
-      const packets = b.sent - a.sent;
-      const us = (s: number) => round((s * 1e6) / Math.max(1, packets), 2);
-      const workers = d.totalS - d.mainS;
-      const host = hostBusy(a.host, b.host);
-      const ncpu = os.availableParallelism();
-      const hostBusyPct = host.total > 0 ? (host.busy / host.total) * 100 * ncpu : 0;
-      const generatorPct = ((b.generatorCpuS - a.generatorCpuS) / d.seconds) * 100;
-      steady = {
-        window_s: d.seconds,
-        packets_per_s: round(packets / d.seconds, 0),
-        cpu_s: d.totalS,
-        cpu_pct: round((d.totalS / d.seconds) * 100, 1),
-        main_thread_cpu_pct: round((d.mainS / d.seconds) * 100, 1),
-        // Runnable but not running: > a few % means the CPU was taken by something else.
-        main_thread_runqueue_wait_pct: round((d.mainWaitS / d.seconds) * 100, 1),
-        other_threads_cpu_pct: round((workers / d.seconds) * 100, 1),
-        us_per_packet: us(d.totalS),
-        main_thread_us_per_packet: us(d.mainS),
-        // Of which in the kernel (recvmsg, epoll_wait, futex…): Node reads one datagram per syscall.
-        main_thread_kernel_us_per_packet: us(d.mainSysS),
-        all_threads_kernel_us_per_packet: us(d.totalSysS),
-        other_threads_us_per_packet: us(workers),
-        by_thread_name_s: d.byName,
-        busiest_threads: d.topThreads,
-        // % of one CPU; the machine has `ncpu` × 100 %.
-        generator_cpu_pct: round(generatorPct, 1),
-        host_busy_pct: round(hostBusyPct, 1),
-        // Approximate: /proc/stat and per-process accounting differ by a few % (softirq time); never below 0.
-        others_cpu_pct: round(Math.max(0, hostBusyPct - (d.totalS / d.seconds) * 100 - generatorPct), 1),
-      };
-    }
+    const steady = pid !== null && a && b ? steadyState(pid, a, b, os.availableParallelism()) : null;
     const whole = pid !== null && procStart && procEnd ? cpuDelta(pid, procStart, procEnd) : null;
     const hangups = finished.map((c) => c.hangupMs ?? 0);
     const creates = calls.filter((c) => c.sessionId !== '').map((c) => c.createMs);
@@ -242,8 +195,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     if (opts.cpuProfDir !== null) profiles = readdirSync(opts.cpuProfDir).filter((f) => f.endsWith('.cpuprofile'));
 
     const notes: string[] = [];
-    const mainWait = steady?.main_thread_runqueue_wait_pct as number | undefined;
-    if (mainWait !== undefined && mainWait > 20) {
+    const mainWait = steady?.main_thread_runqueue_wait_pct ?? null;
+    if (mainWait !== null && mainWait > 20) {
       notes.push(
         `the recorder's main thread waited for a CPU ${mainWait}% of the window (other work on the machine: ${steady?.others_cpu_pct}% of a CPU); loss here measures the machine, not the recorder — see --recorder-rt`,
       );
