@@ -23,8 +23,8 @@ import { WebhookNotifier } from './webhook/index.js';
 import { OnCompleteRunner } from './hooks/index.js';
 import { acquireSessionsLock } from './storage/sessions-lock.js';
 
-/** 8 MiB per ring: ~40k packets, i.e. 0.4 s of 1,000 calls if a worker stalls. */
-const RING_BYTES = 8 * 1024 * 1024;
+/** 32 MiB per ring: ~180k packets, i.e. ~1.8 s of 1,000 calls if a worker stalls (bench/README.md). */
+const RING_BYTES = 32 * 1024 * 1024;
 
 export interface Recorder {
   httpPort: number;

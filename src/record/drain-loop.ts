@@ -18,7 +18,9 @@ const sleepWord = new Int32Array(new SharedArrayBuffer(4));
 
 export function runDrainLoop(task: DrainTask): DrainResult {
   const consumer = new RingConsumer(task.ring);
-  const legs = new Map<number, LegRecorder>();
+  // Indexed by slot (a port's index in the range): no hashing per packet.
+  const legs: (LegRecorder | undefined)[] = [];
+  const open = new Set<number>();
   const decoder = new TextDecoder();
   const post = (message: DrainMessage) => task.port.postMessage(message);
   const slowMs = task.slowPacketMs ?? 0;
@@ -27,12 +29,15 @@ export function runDrainLoop(task: DrainTask): DrainResult {
   let lastTickMs = Date.now();
 
   const openLeg = (slot: number, data: Uint8Array, offset: number, length: number) => {
-    legs.get(slot)?.close(0);
+    legs[slot]?.close(0);
+    legs[slot] = undefined;
+    open.delete(slot);
     try {
       // slice(): TextDecoder does not read shared memory.
       const request = JSON.parse(decoder.decode(data.slice(offset, offset + length))) as LegOpenRequest;
       const onError = (error: string) => post({ code: 'LEG_WRITE_ERROR', slot, error });
-      legs.set(slot, new LegRecorder(slot, request, legCounterView(task.counters, slot), onError, Date.now()));
+      legs[slot] = new LegRecorder(slot, request, legCounterView(task.counters, slot), onError, Date.now());
+      open.add(slot);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       post({ code: 'LEG_OPEN_FAILED', slot, error: e.code ?? 'EOPEN', message: e.message });
@@ -40,8 +45,9 @@ export function runDrainLoop(task: DrainTask): DrainResult {
   };
 
   const closeLeg = (slot: number, endSamples: number) => {
-    const leg = legs.get(slot);
-    legs.delete(slot);
+    const leg = legs[slot];
+    legs[slot] = undefined;
+    open.delete(slot);
     const report = leg ? leg.close(endSamples) : { samples: 0, hasAudio: false, dataBytes: 0, error: 'ENOTOPEN', writeErrors: 0 };
     post({ code: 'LEG_CLOSED', slot, report });
   };
@@ -49,7 +55,7 @@ export function runDrainLoop(task: DrainTask): DrainResult {
   const visit = (type: RecordType, slot: number, arrival: number, data: Uint8Array, offset: number, length: number): boolean => {
     switch (type) {
       case RecordType.PACKET: {
-        const leg = legs.get(slot);
+        const leg = legs[slot];
         if (leg !== undefined) {
           leg.onPacket(arrival, data, offset, length);
           packets++;
@@ -64,7 +70,7 @@ export function runDrainLoop(task: DrainTask): DrainResult {
         closeLeg(slot, arrival);
         return true;
       case RecordType.SHIFT:
-        legs.get(slot)?.shift(arrival);
+        legs[slot]?.shift(arrival);
         return true;
       case RecordType.STOP:
         stopped = true;
@@ -79,10 +85,10 @@ export function runDrainLoop(task: DrainTask): DrainResult {
     const now = Date.now();
     if (now - lastTickMs >= TICK_INTERVAL_MS) {
       lastTickMs = now;
-      for (const leg of legs.values()) leg.tick(now);
+      for (const slot of open) legs[slot]?.tick(now);
     }
     if (visited === 0 && !stopped) consumer.waitForWork(IDLE_WAIT_MS);
   }
-  for (const slot of [...legs.keys()]) closeLeg(slot, 0);
+  for (const slot of [...open]) closeLeg(slot, 0);
   return { ok: true, packets };
 }

@@ -4,7 +4,7 @@
  * into a state rather than a throw, reported once. Synchronous on purpose:
  * it runs on a worker thread whose only job is this.
  */
-import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { WAV_HEADER_BYTES, writeWavHeader } from '../storage/wav-header.js';
 
 export class LegFile {
@@ -45,14 +45,13 @@ export class LegFile {
     if (this.#write(this.#header, WAV_HEADER_BYTES, 0)) this.headerDataBytes = dataBytes;
   }
 
-  /** Final header, fsync, close. Safe to call once; errors are recorded, not thrown. */
+  /**
+   * Final header, close. Safe to call once; errors are recorded, not thrown.
+   * No fsync here: it would stall every other leg on this drain loop; the
+   * session's finalize syncs the closed files off the hot path.
+   */
   close(dataBytes: number): void {
     this.writeHeader(dataBytes);
-    try {
-      fsyncSync(this.#fd);
-    } catch (err) {
-      this.#fail(err);
-    }
     closeSync(this.#fd);
     this.#fd = -1;
   }

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
 import type { LegCloseReport } from '../record/index.js';
-import { audioFileName, extendWav, isoMicros, writeSessionInfo } from '../storage/index.js';
+import { audioFileName, extendWav, isoMicros, syncFile, writeSessionInfo } from '../storage/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 import type { Session } from './session.js';
 
@@ -77,12 +77,12 @@ async function closeLegs(session: Session, deps: FinalizeDeps, endEpochMs: numbe
   // A packet's audio may end a little after the hangup: pad the shorter leg so both end together.
   const longest = Math.max(...reports.map((r) => r.samples));
   for (let i = 0; i < reports.length; i++) {
-    if (reports[i].samples < longest && reports[i].error === null && !session.discarded) {
-      try {
-        await extendWav(legs[i].path, longest * 2);
-      } catch (err) {
-        session.errors.push(`${legs[i].name}: could not pad to the call's length (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
-      }
+    if (reports[i].error !== null || session.discarded) continue;
+    try {
+      if (reports[i].samples < longest) await extendWav(legs[i].path, longest * 2);
+      else await syncFile(legs[i].path);
+    } catch (err) {
+      session.errors.push(`${legs[i].name}: could not finish the file (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);
     }
   }
   return reports;

@@ -6,6 +6,16 @@
 import { open } from 'node:fs/promises';
 import { WAV_HEADER_BYTES, createWavHeader } from './wav-header.js';
 
+/** fsync a closed file (async: on the libuv pool, never on a drain loop). */
+export async function syncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function extendWav(file: string, dataBytes: number): Promise<void> {
   const handle = await open(file, 'r+');
   try {
