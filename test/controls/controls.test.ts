@@ -11,8 +11,9 @@ import { RtpLeg, SAMPLES_PER_PACKET } from '../helpers/rtp-sender.js';
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
-import { parseWavHeader } from '../helpers/wav.js';
-import { assertSegments, firstSound, hangup, readLeg, startCall } from '../media/support.js';
+import { assertPcm16Header, parseWavHeader } from '../helpers/wav.js';
+import { findAudioStart } from '../helpers/call-check.js';
+import { assertSegments, hangup, readLeg, startCall } from '../media/support.js';
 
 let server: ServerProcess;
 let dir: string;
@@ -45,11 +46,7 @@ async function callWithLegs(packets: number, body: Record<string, unknown> = {})
 function readWav(file: string, channels: number): Int16Array {
   const bytes = readFileSync(file);
   const h = parseWavHeader(bytes);
-  assert.is(h.channels, channels, `${file}: channels`);
-  assert.is(h.sampleRate, 8000);
-  assert.is(h.bitsPerSample, 16);
-  assert.is(h.blockAlign, 2 * channels);
-  assert.is(h.byteRate, 16000 * channels);
+  assertPcm16Header(h, `${file} header`, channels);
   assert.is(h.dataBytes, bytes.length - 44, `${file}: data size = file size - 44`);
   return new Int16Array(bytes.buffer.slice(bytes.byteOffset + 44, bytes.byteOffset + bytes.length));
 }
@@ -77,7 +74,7 @@ test('stereo: left is the incoming leg and right the outgoing leg, sample for sa
       assert.unreachable(`stereo frame ${n} is (${stereo[2 * n]}, ${stereo[2 * n + 1]}), legs say (${incoming[n]}, ${outgoing[n]})`);
     }
   }
-  assert.ok(firstSound(outgoing) - firstSound(incoming) > 1800, 'the outgoing leg started 300 ms later, and stays there');
+  assert.ok(findAudioStart(outgoing) - findAudioStart(incoming) > 1800, 'the outgoing leg started 300 ms later, and stays there');
   const listed = await server.request('GET', `/api/recordings/${call.id}`);
   assert.is(listed.body.recording.audio_files.stereo_audio.filename, info.files.stereo_audio);
 });
@@ -121,7 +118,7 @@ test('pause with "silence": the paused span is silence in every file, the timeli
   const outgoing = readLeg(dir, info, 'outgoing_audio');
   const mixed = readLeg(dir, info, 'mixed_audio');
   for (const [leg, samples, k] of [[call.incoming, incoming, 0], [call.outgoing, outgoing, 1]] as const) {
-    const start = firstSound(samples);
+    const start = findAudioStart(samples);
     // Every packet is either exactly in its slot or (paused) entirely silent.
     const expected = leg.expected(leg.packets);
     let missing = 0;

@@ -11,9 +11,12 @@ import { SAMPLES_PER_PACKET } from './rtp-sender.js';
 import type { RtpLeg } from './rtp-sender.js';
 import { readCanonicalWav } from './wav.js';
 
-/** Where `expected` starts in `samples`, or -1 (the first non-zero sample, since no sent sample is 0). */
-export function findAudioStart(samples: Int16Array): number {
-  for (let n = 0; n < samples.length; n++) if (samples[n] !== 0) return n;
+/**
+ * Where `expected` starts in `samples` at or after `from`, or -1 (the first
+ * non-zero sample, since no sent sample is 0).
+ */
+export function findAudioStart(samples: Int16Array, from = 0): number {
+  for (let n = from; n < samples.length; n++) if (samples[n] !== 0) return n;
   return -1;
 }
 

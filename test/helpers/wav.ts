@@ -51,6 +51,25 @@ export function parseWavHeader(bytes: Uint8Array): WavHeader {
 }
 
 /**
+ * Assert the format part of a canonical header: RIFF/WAVE, a 16-byte PCM fmt
+ * chunk at 12 for 8 kHz 16-bit with `channels` channels, the data chunk at 36.
+ * (Sizes are the caller's to check: exact for a finished file, bounded for a crashed one.)
+ */
+export function assertPcm16Header(h: WavHeader, where: string, channels = 1): void {
+  assert.is(h.riff, 'RIFF', `${where}: RIFF`);
+  assert.is(h.wave, 'WAVE', `${where}: WAVE`);
+  assert.is(h.fmtId, 'fmt ', `${where}: fmt chunk at 12`);
+  assert.is(h.fmtSize, 16, `${where}: fmt size`);
+  assert.is(h.format, 1, `${where}: PCM`);
+  assert.is(h.channels, channels, `${where}: ${channels} channel(s)`);
+  assert.is(h.sampleRate, 8000, `${where}: 8000 Hz`);
+  assert.is(h.bitsPerSample, 16, `${where}: 16-bit`);
+  assert.is(h.blockAlign, 2 * channels, `${where}: block align`);
+  assert.is(h.byteRate, 16000 * channels, `${where}: byte rate`);
+  assert.is(h.dataId, 'data', `${where}: data chunk at 36`);
+}
+
+/**
  * Assert `file` is a canonical PCM 8 kHz 16-bit mono WAV whose header states
  * exactly the file's size, and return its samples (decoded by wavefile).
  */
@@ -59,17 +78,7 @@ export function readCanonicalWav(file: string): Int16Array {
   assert.ok(bytes.length >= WAV_HEADER_BYTES, `${file}: ${bytes.length} bytes, shorter than a WAV header`);
   const h = parseWavHeader(bytes);
   const where = `${file} header`;
-  assert.is(h.riff, 'RIFF', `${where}: RIFF`);
-  assert.is(h.wave, 'WAVE', `${where}: WAVE`);
-  assert.is(h.fmtId, 'fmt ', `${where}: fmt chunk at 12`);
-  assert.is(h.fmtSize, 16, `${where}: fmt size`);
-  assert.is(h.format, 1, `${where}: PCM`);
-  assert.is(h.channels, 1, `${where}: mono`);
-  assert.is(h.sampleRate, 8000, `${where}: 8000 Hz`);
-  assert.is(h.bitsPerSample, 16, `${where}: 16-bit`);
-  assert.is(h.blockAlign, 2, `${where}: block align`);
-  assert.is(h.byteRate, 16000, `${where}: byte rate`);
-  assert.is(h.dataId, 'data', `${where}: data chunk at 36`);
+  assertPcm16Header(h, where);
   assert.is(h.dataBytes, bytes.length - WAV_HEADER_BYTES, `${where}: data size = file size - 44`);
   assert.is(h.riffSize, bytes.length - 8, `${where}: RIFF size = file size - 8`);
 

@@ -10,7 +10,8 @@ import { RTP_HEADER_BYTES, RtpLeg, SAMPLES_PER_PACKET, buildRtpPacket } from '..
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
-import { assertSegments, firstSound, hangup, readLeg, sendSchedule, startCall } from './support.js';
+import { findAudioStart } from '../helpers/call-check.js';
+import { assertSegments, hangup, readLeg, sendSchedule, startCall } from './support.js';
 import type { Send } from './support.js';
 
 const N = 60;
@@ -52,7 +53,7 @@ async function oneLegCall(seed: number, build: (leg: RtpLeg) => { sends: Send[];
   await sendSchedule(leg, sends);
   const info = await hangup(server, call.id);
   const samples = readLeg(dir, info, 'incoming_audio');
-  assertSegments(samples, [{ start: firstSound(samples), audio: expected }], `seed ${seed}`);
+  assertSegments(samples, [{ start: findAudioStart(samples), audio: expected }], `seed ${seed}`);
   return info;
 }
 

@@ -53,12 +53,6 @@ export async function sendSchedule(leg: RtpLeg, sends: Send[]): Promise<void> {
   }
 }
 
-/** Index of the first non-zero sample at or after `from`, or -1. */
-export function firstSound(samples: Int16Array, from = 0): number {
-  for (let i = from; i < samples.length; i++) if (samples[i] !== 0) return i;
-  return -1;
-}
-
 export interface Segment {
   start: number;
   audio: Int16Array;

@@ -11,7 +11,8 @@ import { RtpLeg, SAMPLES_PER_PACKET, buildRtpPacket } from '../helpers/rtp-sende
 import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
-import { assertCallLength, assertSegments, firstSound, hangup, readLeg, sendSchedule, startCall } from './support.js';
+import { findAudioStart } from '../helpers/call-check.js';
+import { assertCallLength, assertSegments, hangup, readLeg, sendSchedule, startCall } from './support.js';
 import type { Send } from './support.js';
 
 const N = 100; // 2 s per leg
@@ -63,14 +64,14 @@ test('5% random loss: lost 20 ms slots are silence, received slots bit-exact, fi
 
   const incoming = readLeg(dir, info, 'incoming_audio');
   const outgoing = readLeg(dir, info, 'outgoing_audio');
-  const start = firstSound(incoming);
+  const start = findAudioStart(incoming);
   const expected = lossy.expected(N);
   for (const i of lost) expected.fill(0, i * SAMPLES_PER_PACKET, (i + 1) * SAMPLES_PER_PACKET);
   assertSegments(incoming, [{ start, audio: expected }], 'lossy leg');
   assertCallLength(incoming, info, 'lossy leg');
   assertCallLength(outgoing, info, 'clean leg');
   assert.is(incoming.length, outgoing.length, 'both legs share one length');
-  assert.ok(Math.abs(firstSound(outgoing) - start) <= JITTER, 'legs started together stay aligned');
+  assert.ok(Math.abs(findAudioStart(outgoing) - start) <= JITTER, 'legs started together stay aligned');
   assert.is(info.stats.incoming.lost, lost.size, 'lost packets counted');
   assert.is(info.stats.incoming.recorded, N - lost.size);
 });
@@ -89,9 +90,9 @@ test('adjacent and far (1 s) reordering give the same file as in-order delivery'
   const info = await hangup(server, call.id);
 
   const a = readLeg(dir, info, 'incoming_audio');
-  assertSegments(a, [{ start: firstSound(a), audio: adjacent.expected(N) }], 'adjacent reordering');
+  assertSegments(a, [{ start: findAudioStart(a), audio: adjacent.expected(N) }], 'adjacent reordering');
   const f = readLeg(dir, info, 'outgoing_audio');
-  assertSegments(f, [{ start: firstSound(f), audio: far.expected(N) }], 'far reordering');
+  assertSegments(f, [{ start: findAudioStart(f), audio: far.expected(N) }], 'far reordering');
   assert.ok(info.stats.incoming.late >= 40, `late packets counted on the adjacent leg: ${info.stats.incoming.late}`);
   assert.is(info.stats.outgoing.late, 10, 'the ten held-back packets are late');
   assert.is(info.stats.outgoing.lost, 0, 'late is not lost');
@@ -113,7 +114,7 @@ test('duplicates change nothing and are counted', async () => {
   await sendSchedule(leg, sends);
   const info = await hangup(server, call.id);
   const samples = readLeg(dir, info, 'incoming_audio');
-  assertSegments(samples, [{ start: firstSound(samples), audio: leg.expected(N) }], 'duplicated leg');
+  assertSegments(samples, [{ start: findAudioStart(samples), audio: leg.expected(N) }], 'duplicated leg');
   assert.is(info.stats.incoming.duplicates, copies);
   assert.is(info.stats.incoming.recorded, N);
 });
@@ -124,7 +125,7 @@ test('RTP timestamp and sequence numbers wrapping mid-call', async () => {
   await sendSchedule(leg, inOrder(leg));
   const info = await hangup(server, call.id);
   const samples = readLeg(dir, info, 'incoming_audio');
-  assertSegments(samples, [{ start: firstSound(samples), audio: leg.expected(N) }], 'wrapping leg');
+  assertSegments(samples, [{ start: findAudioStart(samples), audio: leg.expected(N) }], 'wrapping leg');
   assert.is(info.stats.incoming.reanchored, 0, 'a wrap is not a jump');
   assert.is(info.stats.incoming.lost, 0, 'a sequence wrap is not loss');
 });
@@ -151,9 +152,9 @@ test('a new SSRC mid-call re-anchors at its arrival: no overlap, no gap beyond t
   await sendSchedule(first, sends);
   const info = await hangup(server, call.id);
   const samples = readLeg(dir, info, 'incoming_audio');
-  const start1 = firstSound(samples);
+  const start1 = findAudioStart(samples);
   const end1 = start1 + 50 * SAMPLES_PER_PACKET;
-  const start2 = firstSound(samples, end1);
+  const start2 = findAudioStart(samples, end1);
   assertSegments(samples, [{ start: start1, audio: first.expected(50) }, { start: start2, audio: secondAudio }], 'SSRC change');
   const pause = start2 - end1;
   assert.ok(Math.abs(pause - 4000) <= JITTER, `the 500 ms pause is ${pause / 8} ms on the timeline`);
@@ -181,7 +182,7 @@ test('silence suppression: 3 s without packets, resumed with the timestamp 3 s l
   const info = await hangup(server, call.id);
   const incoming = readLeg(dir, info, 'incoming_audio');
   const outgoing = readLeg(dir, info, 'outgoing_audio');
-  const start = firstSound(incoming);
+  const start = findAudioStart(incoming);
   const resumed = start + 200 * SAMPLES_PER_PACKET;
   assertSegments(
     incoming,
@@ -191,7 +192,7 @@ test('silence suppression: 3 s without packets, resumed with the timestamp 3 s l
     ],
     'silence-suppressed leg',
   );
-  assert.ok(Math.abs(firstSound(outgoing) - start) <= JITTER, 'legs aligned at the start');
+  assert.ok(Math.abs(findAudioStart(outgoing) - start) <= JITTER, 'legs aligned at the start');
   assert.is(info.stats.incoming.reanchored, 0, 'a timestamp that agrees with the clock is not re-anchored');
   assertCallLength(incoming, info, 'silence-suppressed leg');
 });
@@ -219,7 +220,7 @@ test('a timestamp jumping 10 minutes ahead re-anchors: the file does not grow by
   assert.ok(samples.length < 5 * 8000, `${samples.length} samples: the forged jump grew the file`);
   assert.is(info.stats.incoming.reanchored, 1);
   // The second half lands at its arrival time, right after the first half (within jitter).
-  const start = firstSound(samples);
+  const start = findAudioStart(samples);
   const expected = leg.expected(N);
   const half = 50 * SAMPLES_PER_PACKET;
   let found = -1;

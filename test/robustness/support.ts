@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as assert from 'uvu/assert';
 import type { ServerProcess } from '../helpers/server.js';
-import { WAV_HEADER_BYTES, parseWavHeader } from '../helpers/wav.js';
+import { WAV_HEADER_BYTES, assertPcm16Header, parseWavHeader } from '../helpers/wav.js';
 
 export type Stats = {
   packets: number;
@@ -130,17 +130,7 @@ export function readWavLoosely(file: string): LooseWav {
   assert.ok(bytes.length >= WAV_HEADER_BYTES, `${file}: ${bytes.length} bytes, shorter than a WAV header`);
   const h = parseWavHeader(bytes);
   const where = `${file} header`;
-  assert.is(h.riff, 'RIFF', `${where}: RIFF`);
-  assert.is(h.wave, 'WAVE', `${where}: WAVE`);
-  assert.is(h.fmtId, 'fmt ', `${where}: fmt chunk`);
-  assert.is(h.fmtSize, 16, `${where}: fmt size`);
-  assert.is(h.format, 1, `${where}: PCM`);
-  assert.is(h.channels, 1, `${where}: mono`);
-  assert.is(h.sampleRate, 8000, `${where}: 8000 Hz`);
-  assert.is(h.byteRate, 16000, `${where}: byte rate`);
-  assert.is(h.blockAlign, 2, `${where}: block align`);
-  assert.is(h.bitsPerSample, 16, `${where}: 16-bit`);
-  assert.is(h.dataId, 'data', `${where}: data chunk`);
+  assertPcm16Header(h, where);
   const fileDataBytes = bytes.length - WAV_HEADER_BYTES;
   assert.is(h.dataBytes % 2, 0, `${where}: data size ${h.dataBytes} is odd`);
   assert.ok(h.dataBytes <= fileDataBytes, `${where}: states ${h.dataBytes} data bytes, the file holds only ${fileDataBytes} after the header`);
