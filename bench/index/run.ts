@@ -21,22 +21,13 @@ import { createApp } from '../../src/api/index.js';
 import type { AppDeps } from '../../src/api/index.js';
 import { RecordingsIndex, isoMicros, scanSessionsDir } from '../../src/storage/index.js';
 import type { RecordingQuery, SessionInfo } from '../../src/storage/index.js';
+import { mulberry32 } from '../prng.js';
 
 const CALLERS = 1000;
 const CALLED = 50;
 const SPAN_DAYS = 365;
 const WRITE_CONCURRENCY = 64;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const caller = (i: number) => `+1555${String(i).padStart(7, '0')}`;
 const called = (i: number) => `+1800${String(i).padStart(7, '0')}`;

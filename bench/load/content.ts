@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import alawmulaw from 'alawmulaw';
+import { mulberry32 } from '../prng.js';
 
 export const TABLE_BITS = 20;
 export const TABLE_LEN = 1 << TABLE_BITS;
@@ -81,16 +82,6 @@ export function isSwapped(id: number, p: number, packets: number, lossThr: numbe
   );
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ContentTables {
   /** G.711 codes by codec. */

@@ -7,25 +7,9 @@
 
 /** Split a list header on commas outside quotes and angle brackets. */
 export function splitList(value: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '<') depth++;
-    else if (c === '>') depth = Math.max(0, depth - 1);
-    else if (c === ',' && depth === 0) {
-      out.push(value.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  out.push(value.slice(start).trim());
-  return out.filter((v) => v !== '');
+  return splitOutside(value, ',', true)
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }
 
 /** Remove surrounding double quotes and backslash escapes. */
@@ -41,7 +25,7 @@ export function unquote(value: string): string {
  */
 export function parseParams(tail: string): Map<string, string> {
   const params = new Map<string, string>();
-  for (const part of splitOutsideQuotes(tail, ';').slice(1)) {
+  for (const part of splitOutside(tail, ';', false).slice(1)) {
     const eq = part.indexOf('=');
     const name = (eq === -1 ? part : part.slice(0, eq)).trim().toLowerCase();
     if (name === '') continue;
@@ -50,8 +34,10 @@ export function parseParams(tail: string): Map<string, string> {
   return params;
 }
 
-function splitOutsideQuotes(text: string, sep: string): string[] {
+/** Split on `sep` outside double quotes (and, with `angles`, outside <…>); parts untrimmed. */
+function splitOutside(text: string, sep: string, angles: boolean): string[] {
   const out: string[] = [];
+  let depth = 0;
   let quoted = false;
   let start = 0;
   for (let i = 0; i < text.length; i++) {
@@ -60,7 +46,9 @@ function splitOutsideQuotes(text: string, sep: string): string[] {
       if (c === '\\') i++;
       else if (c === '"') quoted = false;
     } else if (c === '"') quoted = true;
-    else if (c === sep) {
+    else if (angles && c === '<') depth++;
+    else if (angles && c === '>') depth = Math.max(0, depth - 1);
+    else if (c === sep && depth === 0) {
       out.push(text.slice(start, i));
       start = i + 1;
     }
