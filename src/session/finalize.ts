@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
 import type { LegCloseReport } from '../record/index.js';
-import { audioFileName, extendWav, isoMicros, syncFile, writeSessionInfo } from '../storage/index.js';
+import { audioFileName, isoMicros, resizeWav, syncFile, writeSessionInfo } from '../storage/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 import type { Session } from './session.js';
 
@@ -79,7 +79,7 @@ async function closeLegs(session: Session, deps: FinalizeDeps, endEpochMs: numbe
   for (let i = 0; i < reports.length; i++) {
     if (reports[i].error !== null || session.discarded) continue;
     try {
-      if (reports[i].samples < longest) await extendWav(legs[i].path, longest * 2);
+      if (reports[i].samples < longest) await resizeWav(legs[i].path, longest * 2);
       else await syncFile(legs[i].path);
     } catch (err) {
       session.errors.push(`${legs[i].name}: could not finish the file (${(err as NodeJS.ErrnoException).code ?? 'EIO'})`);

@@ -4,11 +4,11 @@
  * the file's size, the mix is written, and the metadata gets
  * status "recovered" and an end_time at the last audio on the timeline.
  */
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { WAV_HEADER_BYTES, audioFileName, createWavHeader, isoMicros, sessionDir, writeSessionInfo } from '../storage/index.js';
+import { WAV_HEADER_BYTES, audioFileName, isoMicros, resizeWav, sessionDir, writeSessionInfo } from '../storage/index.js';
 import type { SessionInfo } from '../storage/index.js';
 
 const SAMPLE_RATE = 8000;
@@ -19,24 +19,17 @@ export interface RecoverDeps {
   sessionsDir: string;
 }
 
-/** Rewrite a WAV header to match the file's length; returns the data bytes (0 if missing). */
+/** Rewrite a WAV header to match the file's length (an odd last byte cut); returns the data bytes (0 if missing). */
 export async function repairWavHeader(file: string): Promise<{ dataBytes: number; fileBytes: number }> {
-  let handle;
+  let size: number;
   try {
-    handle = await open(file, 'r+');
+    size = (await stat(file)).size;
   } catch {
     return { dataBytes: 0, fileBytes: 0 };
   }
-  try {
-    const size = (await handle.stat()).size;
-    const dataBytes = Math.max(0, size - WAV_HEADER_BYTES) & ~1;
-    if (size !== WAV_HEADER_BYTES + dataBytes) await handle.truncate(WAV_HEADER_BYTES + dataBytes);
-    await handle.write(createWavHeader(dataBytes), 0, WAV_HEADER_BYTES, 0);
-    await handle.sync();
-    return { dataBytes, fileBytes: WAV_HEADER_BYTES + dataBytes };
-  } finally {
-    await handle.close();
-  }
+  const dataBytes = Math.max(0, size - WAV_HEADER_BYTES) & ~1;
+  await resizeWav(file, dataBytes);
+  return { dataBytes, fileBytes: WAV_HEADER_BYTES + dataBytes };
 }
 
 export async function recoverSession(info: SessionInfo, deps: RecoverDeps): Promise<SessionInfo> {

@@ -1,4 +1,4 @@
-export { extendWav, syncFile } from './wav-extend.js';
+export { resizeWav, syncFile } from './wav-resize.js';
 export { WAV_HEADER_BYTES, WAV_SAMPLE_RATE, createWavHeader, writeWavHeader } from './wav-header.js';
 export {
   SESSION_INFO_FILE,

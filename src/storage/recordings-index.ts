@@ -94,10 +94,9 @@ export class RecordingsIndex {
     const entry = this.#byId.get(sessionId);
     if (entry === undefined) return false;
     this.#byId.delete(sessionId);
-    // The entry sorts just before the first one that sorts after it.
+    // The entry sorts just before the first one that sorts after it (ids are unique).
     const at = this.#firstAfter(entry) - 1;
     if (at >= 0 && this.#ordered[at] === entry) this.#ordered.splice(at, 1);
-    else this.#ordered.splice(this.#ordered.indexOf(entry), 1);
     return true;
   }
 

@@ -1,7 +1,7 @@
 /**
- * Grow a finished WAV with trailing silence and restate its header (async:
- * runs on the main thread at hangup, so that every leg of a call ends at the
- * same sample).
+ * Setting a closed WAV's length (async: runs on the main thread at hangup, to
+ * pad every leg of a call to the same sample, and at start-up, to repair a
+ * crashed file's header from its size).
  */
 import { open } from 'node:fs/promises';
 import { WAV_HEADER_BYTES, createWavHeader } from './wav-header.js';
@@ -16,7 +16,8 @@ export async function syncFile(file: string): Promise<void> {
   }
 }
 
-export async function extendWav(file: string, dataBytes: number): Promise<void> {
+/** Make the file hold exactly `dataBytes` of data (growing with silence or cutting), header restated, synced. */
+export async function resizeWav(file: string, dataBytes: number): Promise<void> {
   const handle = await open(file, 'r+');
   try {
     await handle.truncate(WAV_HEADER_BYTES + dataBytes);
