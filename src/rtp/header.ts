@@ -45,6 +45,12 @@ export interface RtpHeader {
   marker: boolean;
   payloadType: number;
   sequenceNumber: number;
+  /**
+   * The 32-bit timestamp and SSRC as signed int32 (`>>> 0` gives the unsigned
+   * value): compare them with ===, take distances with timestampDelta(). Kept
+   * signed so they stay small integers in V8; as unsigned, half of all values
+   * would be boxed heap numbers, allocated on every packet in the drain loop.
+   */
   timestamp: number;
   ssrc: number;
   csrcCount: number;
@@ -65,8 +71,9 @@ export function createRtpHeader(): RtpHeader {
   };
 }
 
-function readUint32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+/** A big-endian 32-bit word as a signed int32 (see RtpHeader.timestamp). */
+function readInt32(b: Uint8Array, o: number): number {
+  return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3];
 }
 
 /**
@@ -105,8 +112,8 @@ export function parseRtpHeader(
   out.marker = (b1 & 0x80) !== 0;
   out.payloadType = b1 & 0x7f;
   out.sequenceNumber = (buf[offset + OFF_SEQ] << 8) | buf[offset + OFF_SEQ + 1];
-  out.timestamp = readUint32(buf, offset + OFF_TIMESTAMP);
-  out.ssrc = readUint32(buf, offset + OFF_SSRC);
+  out.timestamp = readInt32(buf, offset + OFF_TIMESTAMP);
+  out.ssrc = readInt32(buf, offset + OFF_SSRC);
   out.csrcCount = csrcCount;
   out.payloadOffset = offset + headerBytes;
   out.payloadLength = payloadLength;

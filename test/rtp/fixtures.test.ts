@@ -34,8 +34,8 @@ for (const [name, want] of Object.entries(VALID)) {
       marker: want.marker,
       payloadType: want.payloadType,
       sequenceNumber: want.sequenceNumber,
-      timestamp: want.timestamp,
-      ssrc: want.ssrc,
+      timestamp: want.timestamp | 0, // the parser gives them as int32
+      ssrc: want.ssrc | 0,
       csrcCount: want.csrcCount,
       payloadOffset: want.payloadOffset,
       payloadLength: want.payloadLength,

@@ -30,21 +30,23 @@ test('every fixed-header field from literal bytes', () => {
     payloadType: 0,
     sequenceNumber: 0x1234,
     timestamp: 0x00012345,
-    ssrc: 0xdeadbeef,
+    ssrc: 0xdeadbeef | 0,
     csrcCount: 0,
     payloadOffset: 12,
     payloadLength: 3,
   });
 });
 
-test('fields at their extremes: PT 127, seq 65535, timestamp and SSRC 2^32-1 stay unsigned', () => {
+test('fields at their extremes: PT 127, seq 65535, timestamp and SSRC 2^32-1 (as int32 -1; >>> 0 gives them back)', () => {
   const { result, h } = parse(bytes(0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff));
   assert.is(result, RtpParseResult.OK);
   assert.is(h.marker, true);
   assert.is(h.payloadType, 127);
   assert.is(h.sequenceNumber, 65535);
-  assert.is(h.timestamp, 0xffffffff);
-  assert.is(h.ssrc, 0xffffffff);
+  assert.is(h.timestamp, -1);
+  assert.is(h.ssrc, -1);
+  assert.is(h.timestamp >>> 0, 0xffffffff);
+  assert.is(h.ssrc >>> 0, 0xffffffff);
   assert.is(h.payloadLength, 0);
 });
 
@@ -149,8 +151,8 @@ test('CSRC + extension + padding together', () => {
   assert.is(h.marker, true);
   assert.is(h.payloadType, 8);
   assert.is(h.sequenceNumber, 0x8000);
-  assert.is(h.timestamp, 0x80000000);
-  assert.is(h.ssrc, 0xfffffffe);
+  assert.is(h.timestamp >>> 0, 0x80000000);
+  assert.is(h.ssrc >>> 0, 0xfffffffe);
   assert.is(h.csrcCount, 2);
   assert.is(h.payloadOffset, 28);
   assert.is(h.payloadLength, 5);
