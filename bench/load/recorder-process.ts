@@ -1,6 +1,6 @@
 /**
  * The recorder under test, as its own process, started the way `npm start`
- * runs it (node dist/src/main.js) with a temp sessions dir and port range.
+ * runs it (node + NODE_FLAGS + dist/src/main.js) with a temp sessions dir and port range.
  * Its JSON log goes to a file (a pipe read by the bench would cost the bench
  * CPU); the "callrec ready" line gives the HTTP address.
  */
@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
@@ -41,7 +42,7 @@ export interface RecorderProcess {
 }
 
 export async function startRecorder(opts: RecorderOptions, readyTimeoutMs = 30_000): Promise<RecorderProcess> {
-  const nodeArgs: string[] = [];
+  const nodeArgs: string[] = [...NODE_FLAGS];
   if (opts.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   nodeArgs.push(...(opts.nodeFlags ?? []));
   const args = [

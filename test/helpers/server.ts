@@ -1,5 +1,6 @@
 /**
- * The real recorder as a child process: `node dist/src/main.js` on loopback,
+ * The real recorder as a child process, started as `npm start` does (node +
+ * NODE_FLAGS + dist/src/main.js) on loopback,
  * SIP off, its own sessions directory and RTP port range. startServer()
  * resolves once the "callrec ready" log line names the HTTP port; stop()
  * sends a signal and waits for the exit. Every process started here is
@@ -10,6 +11,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
@@ -65,7 +67,7 @@ export class ServerProcess {
   constructor(args: readonly string[], cwd: string | undefined, env: Record<string, string> = {}) {
     assertBuilt();
     this.args = args;
-    this.child = spawn(process.execPath, [MAIN_JS, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...NODE_FLAGS, MAIN_JS, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
@@ -230,7 +232,7 @@ export interface CliResult extends Exit {
 export function runCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN_JS, ...args], { cwd: opts.cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, MAIN_JS, ...args], { cwd: opts.cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let stdout = '';
     let stderr = '';
