@@ -27,6 +27,13 @@ const header: RtpHeader = createRtpHeader();
 /** Scratch for packets written outside the window. */
 const scratch = new Int16Array(MAX_PACKET_SAMPLES);
 const scratchBytes = new Uint8Array(scratch.buffer);
+/**
+ * Windows of closed legs (all zeros), kept for the next legs on this thread.
+ * Calls come and go by the thousand; a new 32 KB window per leg was freed only
+ * when V8 next collected this thread's small heap, and meanwhile glibc's arena
+ * grew, so RSS rose under churn. Never more are kept than were open at once.
+ */
+const spareWindows: Int16Array[] = [];
 
 export interface LegOpenRequest {
   path: string;
@@ -50,7 +57,7 @@ export class LegRecorder {
   readonly #counters: Uint32Array;
   readonly #telephoneEventPt: number;
   readonly #timeline = new LegTimeline();
-  readonly #window = new Int16Array(WINDOW_SAMPLES);
+  readonly #window = spareWindows.pop() ?? new Int16Array(WINDOW_SAMPLES);
   readonly #windowBytes = new Uint8Array(this.#window.buffer);
   #windowStart = 0;
   /** End (exclusive) of audio placed in the window. */
@@ -61,6 +68,8 @@ export class LegRecorder {
   #flushedEnd = 0;
   #lastFlushMs = 0;
   #lastHeaderMs = 0;
+  /** After close() the window belongs to the spare list (and maybe to another leg): touch nothing. */
+  #closed = false;
 
   constructor(slot: number, request: LegOpenRequest, counters: Uint32Array, onFirstError: (code: string) => void, nowMs: number) {
     this.slot = slot;
@@ -73,6 +82,7 @@ export class LegRecorder {
   }
 
   onPacket(arrival: number, data: Uint8Array, offset: number, length: number): void {
+    if (this.#closed) return;
     const counters = this.#counters;
     if (parseRtpHeader(data, offset, length, header) !== RtpParseResult.OK) {
       counters[LegCounter.MALFORMED]++;
@@ -121,6 +131,7 @@ export class LegRecorder {
 
   /** Periodic work: flush about every second, refresh the header every few. */
   tick(nowMs: number): void {
+    if (this.#closed) return;
     if (nowMs - this.#lastFlushMs >= FLUSH_INTERVAL_MS) {
       this.#lastFlushMs = nowMs;
       this.#flushWindow();
@@ -146,6 +157,9 @@ export class LegRecorder {
       this.#end = endSamples;
     }
     this.#file.close(this.#end * 2);
+    this.#closed = true;
+    this.#window.fill(0);
+    spareWindows.push(this.#window);
     this.#counters[LegCounter.WRITE_ERRORS] = this.#file.writeErrors;
     this.#counters[LegCounter.SAMPLES] = this.#end;
     return { samples: this.#end, hasAudio, dataBytes: this.#end * 2, error: this.#file.error, writeErrors: this.#file.writeErrors };

@@ -13,6 +13,26 @@ import { WAV_HEADER_BYTES, createWavHeader } from './wav-header.js';
 
 const CHUNK_SAMPLES = 1 << 16;
 
+/**
+ * Chunk buffers kept from one render to the next (a thread renders one call
+ * at a time, synchronously): a render allocates nothing, so the mix thread's
+ * memory stays at one render's worth however many calls it has mixed. New
+ * buffers per call were freed only when V8 next collected the thread's tiny
+ * heap, and meanwhile glibc's arena grew: RSS rose under churn. Inputs past
+ * their length are never read (mixAverage and interleaveStereo take lengths),
+ * so what an earlier call left in a buffer does not matter.
+ */
+const reusable: Int16Array[] = [];
+const MIXED_CHUNK = 0;
+const STEREO_CHUNK = 1;
+const FIRST_INPUT_CHUNK = 2;
+
+function chunkBuffer(index: number, samples: number): Int16Array {
+  let buffer = reusable[index];
+  if (buffer === undefined || buffer.length < samples) reusable[index] = buffer = new Int16Array(samples);
+  return buffer;
+}
+
 export interface MixResult {
   samples: number;
   dataBytes: number;
@@ -52,10 +72,8 @@ export function renderLegFiles(req: RenderRequest): MixResult {
     for (const input of req.inputs) fds.push(openSync(input, 'r'));
     const lengths = fds.map((fd) => Math.max(0, Math.floor((fstatSync(fd).size - WAV_HEADER_BYTES) / 2)));
     const total = Math.max(0, ...lengths);
-    const buffers = fds.map(() => new Int16Array(CHUNK_SAMPLES));
+    const buffers = fds.map((_, i) => chunkBuffer(FIRST_INPUT_CHUNK + i, CHUNK_SAMPLES));
     const chunkLengths = fds.map(() => 0);
-    const mixed = new Int16Array(CHUNK_SAMPLES);
-    const stereo = new Int16Array(req.stereoPath === null ? 0 : CHUNK_SAMPLES * 2);
     if (req.mixedPath !== null) {
       outputs.push(req.mixedPath);
       mixedFd = openSync(req.mixedPath, 'w');
@@ -74,10 +92,12 @@ export function renderLegFiles(req: RenderRequest): MixResult {
         chunkLengths[i] = readFully(fds[i], bytes, want * 2, WAV_HEADER_BYTES + start * 2) >> 1;
       }
       if (mixedFd >= 0) {
+        const mixed = chunkBuffer(MIXED_CHUNK, CHUNK_SAMPLES);
         mixAverage(buffers, chunkLengths, mixed, count);
         writeFully(mixedFd, new Uint8Array(mixed.buffer), count * 2, WAV_HEADER_BYTES + start * 2);
       }
       if (stereoFd >= 0) {
+        const stereo = chunkBuffer(STEREO_CHUNK, CHUNK_SAMPLES * 2);
         interleaveStereo(buffers[0], chunkLengths[0], buffers[1], chunkLengths[1], stereo, count);
         writeFully(stereoFd, new Uint8Array(stereo.buffer), count * 4, WAV_HEADER_BYTES + start * 4);
       }

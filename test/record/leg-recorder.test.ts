@@ -328,6 +328,29 @@ test('the header is not rewritten before 2 s; the data is not flushed before 1 s
   assert.is(headerDataBytes(file), 10 * P * 2);
 });
 
+test('legs one after another on a thread share windows: the next leg starts silent, and a closed leg touches nothing', () => {
+  const first = open();
+  const pl = payloads(41, 30);
+  // Audio that is still in the window (not flushed) when the leg closes.
+  for (let i = 0; i < pl.length; i++) first.send(i * P, rtp(PCMU, i, i * P, pl[i]));
+  first.leg.close(0);
+  const secondFile = path.join(dir, 'outgoing_20241225_143022.wav');
+  const second = new LegRecorder(4, { path: secondFile, telephoneEventPt: 101 }, new Uint32Array(LEG_COUNTER_WORDS), () => {}, Date.now());
+  // The second leg: a packet at 0 and one at 1 s; silence between, whatever the window held before.
+  const [at0, at1s] = payloads(42, 2);
+  second.onPacket(0, rtp(PCMU, 7, 5000, at0, 0x5555), 0, 12 + P);
+  // The first leg, closed, is handed a packet and a tick: neither may reach the second leg's window
+  // (the packet would land where the second leg's first audio is; the tick would zero it).
+  first.send(pl.length * P, rtp(PCMU, pl.length, pl.length * P, payloads(43, 1)[0]));
+  first.leg.tick(Date.now() + 5000);
+  second.onPacket(8000, rtp(PCMU, 8, 13000, at1s, 0x5555), 0, 12 + P);
+  second.close(0);
+  const want = new Expected();
+  want.put(0, decode(PCMU, at0));
+  want.put(8000, decode(PCMU, at1s));
+  assertSamples(readWav(secondFile), want.samples);
+});
+
 test('counters: malformed, unknown payload type, telephone-event (PT 101), comfort noise, duplicate', () => {
   const { leg, counters, send, file } = open(101);
   const [p] = payloads(19, 1);

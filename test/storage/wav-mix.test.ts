@@ -190,4 +190,25 @@ test('stereo in the same pass: left = first leg, right = second, each padded wit
   assert.throws(() => renderLegFiles!({ inputs: [writeLeg('c.wav', a)], mixedPath: null, stereoPath: stereo }), TypeError);
 });
 
+test('one render after another (the buffers are reused): nothing of the earlier call reaches the next', () => {
+  if (renderLegFiles === undefined) return;
+  // A long, loud call first fills every chunk buffer, three inputs and the stereo one included.
+  const loud = [samples(20, 70_000), samples(21, 70_000), samples(22, 70_000)];
+  renderLegFiles({ inputs: loud.map((l, i) => writeLeg(`loud${i}.wav`, l)), mixedPath: path.join(dir, 'loud.wav'), stereoPath: null });
+  renderLegFiles({ inputs: [writeLeg('l0.wav', loud[0]), writeLeg('l1.wav', loud[1])], mixedPath: null, stereoPath: path.join(dir, 'loud-stereo.wav') });
+  // Then short legs of different lengths: past its end a leg must count as 0, not as what the buffer held.
+  const a = samples(23, 500);
+  const b = samples(24, 70);
+  const mixed = path.join(dir, 'mixed.wav');
+  const stereo = path.join(dir, 'stereo.wav');
+  renderLegFiles({ inputs: [writeLeg('a.wav', a), writeLeg('b.wav', b)], mixedPath: mixed, stereoPath: stereo });
+  assertSamples(readMono(mixed), expectedMix([a, b]));
+  const [left, right] = new WaveFile(readFileSync(stereo)).getSamples(false, Int16Array) as unknown as Int16Array[];
+  assertSamples(Int16Array.from(left), a);
+  assertSamples(Int16Array.from(right), Int16Array.from({ length: 500 }, (_, i) => (i < b.length ? b[i] : 0)));
+  const silent = new Int16Array(300);
+  mixWavFiles([writeLeg('s0.wav', silent), writeLeg('s1.wav', silent)], mixed);
+  assertSamples(readMono(mixed), silent);
+});
+
 test.run();
