@@ -23,6 +23,7 @@ import { machineInfo } from './machine.js';
 import { cpuDelta, snapshotProcess } from './proc-stats.js';
 import { SenderPool } from './sender-pool.js';
 import { round } from './summary.js';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 
 const RECEIVER = fileURLToPath(new URL('./dgram-receiver.js', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
@@ -39,7 +40,8 @@ function flag(argv: string[], name: string): string | undefined {
 async function one(pps: number, seconds: number, sockets: number, threads: number, mode: string, rt: number, tables: [string, string]) {
   const base = 10000 + 2 * Math.floor(Math.random() * 4000);
   const prefix = rt > 0 ? ['chrt', '-r', String(rt)] : [];
-  const cmd = [...prefix, process.execPath, RECEIVER, String(base), String(sockets), String(threads), mode];
+  // The recorder's own node flags (src/node-flags.ts), so that the floor and the recorder compare.
+  const cmd = [...prefix, process.execPath, ...NODE_FLAGS, RECEIVER, String(base), String(sockets), String(threads), mode];
   const child = spawn(cmd[0], cmd.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const waiters: ((line: string) => void)[] = [];
