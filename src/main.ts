@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 /**
  * callrec CLI: config → start → signal handling. Nothing else lives here.
  * Exit codes: 0 after a clean shutdown or --help; 2 for bad configuration

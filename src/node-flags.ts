@@ -1,7 +1,8 @@
 /**
  * The Node.js/V8 flags callrec runs with: `npm start` passes them (package.json
- * "start"; test/config/node-flags.test.ts keeps the two equal), and the tests
- * and `npm run bench` start the recorder with them too.
+ * "start"), so does the `callrec` command (the #! line of src/main.ts), and
+ * the tests and `npm run bench` start the recorder with them too;
+ * test/node-flags.test.ts keeps all of these equal.
  *
  * --single-threaded-gc: V8 collects garbage on the isolate's own thread
  * instead of waking its helper threads for every scavenge. The main thread

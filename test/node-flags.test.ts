@@ -1,6 +1,7 @@
 /**
- * `npm start` runs the recorder with NODE_FLAGS (src/node-flags.ts), the flags
- * the tests and the bench start it with: the three must not drift apart.
+ * `npm start` and the `callrec` command run the recorder with NODE_FLAGS
+ * (src/node-flags.ts), the flags the tests and the bench start it with: they
+ * must not drift apart.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,11 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 test('package.json "start" is node + NODE_FLAGS + dist/src/main.js', () => {
   assert.is(pkg.scripts.start, ['node', ...NODE_FLAGS, 'dist/src/main.js'].join(' '));
+});
+
+test('the callrec command (package.json "bin", run through its #! line) passes the same flags', () => {
+  const main = readFileSync(new URL('../src/main.ts', import.meta.url), 'utf8');
+  assert.is(main.split('\n')[0], ['#!/usr/bin/env -S node', ...NODE_FLAGS].join(' '));
 });
 
 test('every flag is one this Node accepts (node refuses unknown V8 flags with a non-zero exit)', () => {

@@ -31,9 +31,12 @@ const scratchBytes = new Uint8Array(scratch.buffer);
  * Windows of closed legs (all zeros), kept for the next legs on this thread.
  * Calls come and go by the thousand; a new 32 KB window per leg was freed only
  * when V8 next collected this thread's small heap, and meanwhile glibc's arena
- * grew, so RSS rose under churn. Never more are kept than were open at once.
+ * grew, so RSS rose under churn. At most MAX_SPARE_WINDOWS are kept (16 MB):
+ * enough for churn, where legs close and open all the time, without holding
+ * a past peak's windows for ever.
  */
 const spareWindows: Int16Array[] = [];
+const MAX_SPARE_WINDOWS = 512;
 
 export interface LegOpenRequest {
   path: string;
@@ -68,7 +71,7 @@ export class LegRecorder {
   #flushedEnd = 0;
   #lastFlushMs = 0;
   #lastHeaderMs = 0;
-  /** After close() the window belongs to the spare list (and maybe to another leg): touch nothing. */
+  /** After close() the window may belong to another leg: packets are ignored (a closed window is empty, so tick() has nothing to write). */
   #closed = false;
 
   constructor(slot: number, request: LegOpenRequest, counters: Uint32Array, onFirstError: (code: string) => void, nowMs: number) {
@@ -131,7 +134,6 @@ export class LegRecorder {
 
   /** Periodic work: flush about every second, refresh the header every few. */
   tick(nowMs: number): void {
-    if (this.#closed) return;
     if (nowMs - this.#lastFlushMs >= FLUSH_INTERVAL_MS) {
       this.#lastFlushMs = nowMs;
       this.#flushWindow();
@@ -158,8 +160,10 @@ export class LegRecorder {
     }
     this.#file.close(this.#end * 2);
     this.#closed = true;
-    this.#window.fill(0);
-    spareWindows.push(this.#window);
+    if (spareWindows.length < MAX_SPARE_WINDOWS) {
+      this.#window.fill(0);
+      spareWindows.push(this.#window);
+    }
     this.#counters[LegCounter.WRITE_ERRORS] = this.#file.writeErrors;
     this.#counters[LegCounter.SAMPLES] = this.#end;
     return { samples: this.#end, hasAudio, dataBytes: this.#end * 2, error: this.#file.error, writeErrors: this.#file.writeErrors };

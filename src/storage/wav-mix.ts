@@ -15,8 +15,9 @@ const CHUNK_SAMPLES = 1 << 16;
 
 /**
  * Chunk buffers kept from one render to the next (a thread renders one call
- * at a time, synchronously): a render allocates nothing, so the mix thread's
- * memory stays at one render's worth however many calls it has mixed. New
+ * at a time, synchronously): a render allocates no sample buffers, so the
+ * mix thread's memory stays at one render's worth however many calls it has
+ * mixed. New
  * buffers per call were freed only when V8 next collected the thread's tiny
  * heap, and meanwhile glibc's arena grew: RSS rose under churn. Inputs past
  * their length are never read (mixAverage and interleaveStereo take lengths),

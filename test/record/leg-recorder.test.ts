@@ -328,6 +328,25 @@ test('the header is not rewritten before 2 s; the data is not flushed before 1 s
   assert.is(headerDataBytes(file), 10 * P * 2);
 });
 
+test('SSRC and timestamps past 2^31 (negative int32 once parsed): in order and reordered across the sign boundary, nothing re-anchored', () => {
+  const { leg, file, counters, send } = open();
+  const want = new Expected();
+  const pl = payloads(51, 40);
+  const ssrc = 0xfedcba98;
+  // Timestamps cross 0x80000000 between packets 1 and 2; packets 2 and 3 arrive swapped.
+  const order = [0, 1, 3, 2, ...Array.from({ length: 36 }, (_, k) => k + 4)];
+  for (const i of order) {
+    send(i * P, rtp(PCMU, 60000 + i, (0x7fffff00 + i * P) >>> 0, pl[i], ssrc));
+    want.put(i * P, decode(PCMU, pl[i]));
+  }
+  leg.close(0);
+  assertSamples(readWav(file), want.samples);
+  assert.is(counters[LegCounter.RECORDED], 40);
+  assert.is(counters[LegCounter.LATE], 1);
+  assert.is(counters[LegCounter.REANCHORED], 0);
+  assert.is(counters[LegCounter.SSRC_CHANGES], 0);
+});
+
 test('legs one after another on a thread share windows: the next leg starts silent, and a closed leg touches nothing', () => {
   const first = open();
   const pl = payloads(41, 30);
@@ -339,8 +358,8 @@ test('legs one after another on a thread share windows: the next leg starts sile
   // The second leg: a packet at 0 and one at 1 s; silence between, whatever the window held before.
   const [at0, at1s] = payloads(42, 2);
   second.onPacket(0, rtp(PCMU, 7, 5000, at0, 0x5555), 0, 12 + P);
-  // The first leg, closed, is handed a packet and a tick: neither may reach the second leg's window
-  // (the packet would land where the second leg's first audio is; the tick would zero it).
+  // The first leg, closed, is handed a packet: it must not land in the second leg's window
+  // (it would overwrite the second leg's first audio), and a tick of the closed leg must not flush it.
   first.send(pl.length * P, rtp(PCMU, pl.length, pl.length * P, payloads(43, 1)[0]));
   first.leg.tick(Date.now() + 5000);
   second.onPacket(8000, rtp(PCMU, 8, 13000, at1s, 0x5555), 0, 12 + P);
