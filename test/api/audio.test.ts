@@ -14,6 +14,7 @@ import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { writeRecording } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const ID = 'call-a';
 let sessionsDir: string;
@@ -185,7 +186,7 @@ test('unknown recording 404; invalid id 400', async () => {
 
 test('a file removed behind the index is 404, not 500', async () => {
   const { rmSync } = await import('node:fs');
-  const info = JSON.parse(readFileSync(path.join(sessionsDir, 'one-leg', 'session_info.json'), 'utf8'));
+  const info = readInfoFile(sessionsDir, 'one-leg');
   rmSync(path.join(sessionsDir, 'one-leg', info.files.incoming_audio));
   const res = await server.request('GET', '/api/recordings/one-leg/audio/incoming');
   assert.is(res.status, 404);

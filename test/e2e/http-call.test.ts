@@ -4,7 +4,7 @@
  * back and compared sample by sample with the reference G.711 decoding.
  * RTP ports 40000-40099.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +15,7 @@ import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '40000-40099';
 /** Wait after the last packet before hanging up: the datagrams are in flight. */
@@ -41,9 +42,7 @@ async function hangup(call: StartedCall): Promise<Record<string, any>> {
   return res.body;
 }
 
-function readInfo(id: string): Record<string, any> {
-  return JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
-}
+const readInfo = (id: string) => readInfoFile(sessionsDir, id);
 
 test('PCMU and PCMA calls: leg files hold exactly the audio sent, the mix is their floor average', async () => {
   const calls = await Promise.all([

@@ -4,7 +4,6 @@
  * RTP ports 40300-40399, 40400-40403 (one call's worth) for the 503, and
  * 40410-40429 for the RTP timeout.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +15,7 @@ import { killServers, startServer } from '../helpers/server.js';
 import type { HttpAnswer, ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '40300-40399';
 const TINY_RTP_PORTS = '40400-40403';
@@ -234,7 +234,7 @@ test('--rtp-timeout: a call whose legs fall silent is ended as if hung up', asyn
     assert.is(listed?.status, 200, 'the call was ended and listed within 5 s of silence');
     const ids = (await quick.request('GET', '/api/sessions')).body.sessions.map((s: { session_id: string }) => s.session_id);
     assert.equal(ids, [], 'no longer active');
-    const info = JSON.parse(readFileSync(path.join(dir, 'silent-1', 'session_info.json'), 'utf8'));
+    const info = readInfoFile(dir, 'silent-1');
     assert.is(info.status, 'completed');
     const silentMs = isoMicros(info.end_time) / 1000 - lastPacketWall;
     assert.ok(silentMs >= 900 && silentMs <= 3000, `ended ${silentMs.toFixed(0)} ms after the last packet, want about 1 s (the timeout) plus the sweep`);

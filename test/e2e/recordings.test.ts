@@ -4,7 +4,7 @@
  * relative --sessions-dir, so `path` can be checked as "<dir as given>/<id>/<file>".
  * RTP ports 40100-40199.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -16,6 +16,7 @@ import type { ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { readCanonicalWav } from '../helpers/wav.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '40100-40199';
 const SESSIONS_DIR = 'rec/sessions';
@@ -50,9 +51,7 @@ function onDisk(...parts: string[]): string {
   return path.join(cwd, SESSIONS_DIR, ...parts);
 }
 
-function readInfo(id: string): Record<string, any> {
-  return JSON.parse(readFileSync(onDisk(id, 'session_info.json'), 'utf8'));
-}
+const readInfo = (id: string) => readInfoFile(onDisk(), id);
 
 /** "20241225_143022" of an ISO time, in UTC, computed here (not by callrec). */
 function utcStamp(iso: string): string {

@@ -18,6 +18,7 @@ import type { ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { readCanonicalWav } from '../helpers/wav.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '40200-40299';
 const CALLS = 4;
@@ -75,7 +76,7 @@ test(`SIGTERM during ${CALLS} active calls: exit 0, every call finalized with th
   assert.is(server.stderr, '', 'nothing on stderr');
 
   for (const [i, call] of calls.entries()) {
-    const info = JSON.parse(readFileSync(path.join(sessionsDir, call.id, 'session_info.json'), 'utf8'));
+    const info = readInfoFile(sessionsDir, call.id);
     assert.is(info.status, 'completed', `${call.id}: status`);
     assert.type(info.end_time, 'string', `${call.id}: end_time`);
     const endMs = isoMicros(info.end_time) / 1000;

@@ -14,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { recordCall, spawnRecorder, startReceiver, waitFor } from '../webhook/support.js';
 import type { Receiver, Recorder } from '../webhook/support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 let recorder: Recorder | undefined;
 let receiver: Receiver | undefined;
@@ -38,7 +39,7 @@ test('the command runs with the session directory and its status is on the recor
   });
   const id = await recordCall(recorder, 40);
   const status = await waitFor('on_complete ok', () => {
-    const info = JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
+    const info = readInfoFile(sessionsDir, id);
     return ['ok', 'failed', 'timeout'].includes(info.on_complete?.state) && info.on_complete;
   });
   assert.is(status.state, 'ok', JSON.stringify(status));

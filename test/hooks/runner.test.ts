@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.js';
 import { RecordingsIndex } from '../../src/storage/index.js';
 import type { SessionInfo } from '../../src/storage/index.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const log = createLogger('silent');
 const NODE = process.execPath;
@@ -34,7 +35,7 @@ function setup(command: string[], opts: Partial<OnCompleteOptions> = {}) {
     index.add(info);
     return info;
   };
-  const result = (id: string) => JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8')).on_complete;
+  const result = (id: string) => readInfoFile(sessionsDir, id).on_complete;
   return { sessionsDir, index, runner, add, result };
 }
 

@@ -10,7 +10,7 @@
  * every few milliseconds while a call records, no leg file's header ever
  * states more data than the file holds. RTP ports 38600-38699.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -24,6 +24,7 @@ import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { WAV_HEADER_BYTES, readCanonicalWav } from '../helpers/wav.js';
 import { readWavLoosely } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '38600-38699';
 const KILL_AFTER_MS = 3000;
@@ -48,9 +49,7 @@ test.after(async () => {
   removeTempDirs();
 });
 
-function readInfo(id: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
-}
+const readInfo = (id: string) => readInfoFile(sessionsDir, id);
 
 /** Zeros, then exactly the first samples `leg` sent, nothing after; returns how many sent samples it holds. */
 function assertSentPrefix(samples: Int16Array, leg: RtpLeg, sentPackets: number, label: string): { offset: number; held: number } {
@@ -82,7 +81,7 @@ test('while recording, a leg file\'s header never states more data than the file
         outgoing: { codec: 'PCMA', seed: 3951 + k, packets: 230 },
       });
       opened.push(c);
-      const info = JSON.parse(readFileSync(path.join(dir, c.id, 'session_info.json'), 'utf8'));
+      const info = readInfoFile(dir, c.id);
       files.push(...LEGS.map((leg) => path.join(dir, c.id, info.files[`${leg}_audio`])));
       sends.push(c.incoming.start(0), c.outgoing.start(0));
       await sleep(13);

@@ -11,7 +11,7 @@
  * skip. RTP ports 38800-38899.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,6 +23,7 @@ import type { ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { pollHealthz, readWavLoosely } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '38800-38899';
 /** Left free for the two calls: ~1.5 s of their four legs (16 KB/s each), so they run out mid-call. */
@@ -174,7 +175,7 @@ test('space freed again: a new call records bit-exactly, with complete metadata'
   assert.is(res.status, 200, `hangup after space was freed: ${res.status} ${res.text}`);
   assert.is(res.body.errors, undefined, `no errors once there is space: ${JSON.stringify(res.body.errors)}`);
   assert.is(res.body.status, 'completed');
-  const onDisk = JSON.parse(readFileSync(path.join(sessionsDir, ok.id, 'session_info.json'), 'utf8'));
+  const onDisk = readInfoFile(sessionsDir, ok.id);
   assert.equal(onDisk, res.body, 'session_info.json on disk is the hangup answer');
   checkRecordedCall(path.join(sessionsDir, ok.id), res.body.files, ok, {}, res.body);
   assert.is(server.exit, null);

@@ -5,7 +5,6 @@
  * once: both legs stop after 1 s; both legs talk for 3 s; one leg stops after
  * 1 s while the other talks for 3 s; no RTP at all. RTP ports 39000-39099.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { test } from 'uvu';
@@ -18,6 +17,7 @@ import type { ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { readCanonicalWav } from '../helpers/wav.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '39000-39099';
 const TIMEOUT_S = 1;
@@ -39,9 +39,7 @@ test.after(async () => {
   removeTempDirs();
 });
 
-function readInfo(id: string): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  return JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
-}
+const readInfo = (id: string) => readInfoFile(sessionsDir, id);
 
 /** µs since the epoch of a performance.now() reading of this process. */
 function epochMicros(perfMs: number): number {

@@ -13,7 +13,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { getHeader, parseSdp, parseSipMessage } from '../../src/sip/index.js';
 import type { SipMessage, SipRequest, SipResponse } from '../../src/sip/index.js';
@@ -30,6 +29,7 @@ import { ciscoCube, openSips, sdpOnly } from './fixtures/vendors.js';
 import type { InviteParams } from './fixtures/vendors.js';
 import { SipClient, eventually, sessionInfoByCallId, startSipRecorder } from './support.js';
 import type { SipRecorder } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const SIP_PORTS = [35100, 35119] as const;
 /** Most tests: the default RTP timeout. */
@@ -263,7 +263,7 @@ test('an SDP-only INVITE, then metadata in a re-INVITE: caller_id and called_num
   assert.equal([live.caller_id, live.called_number], ['+15551234567', '+15559876543']);
   // Persisted while the call runs, so a crash-recovered call keeps the parties too.
   await sleep(300);
-  const onDisk = JSON.parse(readFileSync(path.join(dir, live.session_id, 'session_info.json'), 'utf8'));
+  const onDisk = readInfoFile(dir, live.session_id);
   assert.equal([onDisk.caller_id, onDisk.called_number, onDisk.end_time], ['+15551234567', '+15559876543', undefined]);
   await hangUp(c, rec, ok, 3);
 

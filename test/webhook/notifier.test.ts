@@ -16,6 +16,7 @@ import type { WebhookOptions } from '../../src/webhook/index.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { signatureValid, startReceiver, waitFor } from './support.js';
 import type { Receiver } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const SECRET = 's3cret';
 const log = createLogger('silent');
@@ -56,7 +57,7 @@ function setup(opts: Partial<WebhookOptions> & { url: string | null }): { sessio
   return { sessionsDir, index, make };
 }
 
-const readInfo = (sessionsDir: string, id: string) => JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
+const readInfo = readInfoFile;
 const pendingFiles = (sessionsDir: string) => {
   try {
     return readdirSync(path.join(sessionsDir, PENDING_DIR));

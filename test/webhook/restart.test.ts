@@ -7,7 +7,6 @@
  * at start-up and announced as "recording.recovered".
  * RTP ports 36000-36099.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,6 +14,7 @@ import { RtpLeg } from '../helpers/rtp-sender.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { recordCall, signatureValid, spawnRecorder, startReceiver, waitFor } from './support.js';
 import type { Receiver, Recorder } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const SECRET = 's3cret';
 const RTP_PORTS = '36000-36099';
@@ -60,7 +60,7 @@ test('a delivery survives a SIGKILL between failures and arrives exactly once, s
   });
   assert.is(recording.webhook.state, 'delivered');
   assert.is(recording.webhook.attempts, 3, 'the attempt cut by the crash counts');
-  const onDisk = JSON.parse(readFileSync(path.join(sessionsDir, id, 'session_info.json'), 'utf8'));
+  const onDisk = readInfoFile(sessionsDir, id);
   assert.equal(onDisk.webhook, recording.webhook);
 
   await new Promise((resolve) => setTimeout(resolve, 600)); // well past the back-off: nothing more comes
