@@ -53,6 +53,13 @@ test('parses a request with compact, folded and repeated headers', () => {
   assert.is(req.body.toString(), 'v=0\r\n');
 });
 
+test('name-addr: a < or an escaped quote inside the quoted display name is not the URI\'s bracket', () => {
+  const a = parseNameAddr('"Support <24/7> \\"Desk\\"" <sip:desk@example.com>;tag=q1')!;
+  assert.is(a.uri, 'sip:desk@example.com');
+  assert.is(a.params.get('tag'), 'q1');
+  assert.is(parseNameAddr('"unterminated <sip:x@example.com>'), null);
+});
+
 test('Content-Length cuts the body; a shorter body than announced is refused', () => {
   const longer = Buffer.concat([INVITE_BYTES, Buffer.from('trailing junk')]);
   const r = parseSipMessage(longer);

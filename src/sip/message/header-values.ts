@@ -83,17 +83,10 @@ export function parseNameAddr(value: string): NameAddr | null {
   return { display: null, uri, params: parseParams(semi === -1 ? '' : v.slice(semi)) };
 }
 
+/** Index of the first `ch` outside double quotes, or -1 (the quote rules of splitOutside). */
 function indexOutsideQuotes(text: string, ch: string): number {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ch) return i;
-  }
-  return -1;
+  const parts = splitOutside(text, ch, false);
+  return parts.length === 1 ? -1 : parts[0].length;
 }
 
 export interface Via {
