@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NODE_FLAGS } from '../../src/node-flags.js';
+import { waitUntilFound } from './wait.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
 
@@ -91,28 +92,13 @@ export class ServerProcess {
 
   /** Wait for a log line matching `predicate` (already logged or to come). */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs = 10_000): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const found = this.logs.find(predicate);
-        if (found !== undefined) {
-          done();
-          resolve(found);
-        } else if (this.exit !== null) {
-          done();
-          reject(new Error(`callrec exited (${JSON.stringify(this.exit)}) before the awaited log line; stderr: ${this.stderr.trim()}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.stdout.split('\n').slice(-5).join('\n')}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-      check();
-    });
+    return waitUntilFound(
+      this.#waiters,
+      () => this.logs.find(predicate),
+      timeoutMs,
+      () => new Error(`no matching log line within ${timeoutMs} ms; last lines:\n${this.stdout.split('\n').slice(-5).join('\n')}`),
+      () => (this.exit === null ? null : new Error(`callrec exited (${JSON.stringify(this.exit)}) before the awaited log line; stderr: ${this.stderr.trim()}`)),
+    );
   }
 
   /** One HTTP request; a JSON body is sent as application/json unless it is already a string. */

@@ -10,6 +10,7 @@ import { getHeader, parseSipMessage, SipStreamFramer } from '../../src/sip/index
 import type { SipMessage, SipResponse } from '../../src/sip/index.js';
 import { startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
+import { waitUntilFound } from '../helpers/wait.js';
 
 export const SIP_PORT_RANGE = [35060, 35099] as const;
 const taken = new Set<number>();
@@ -133,25 +134,12 @@ export class SipClient {
   waitFor<T extends SipMessage>(pred: (m: SipMessage) => m is T, timeoutMs?: number): Promise<T>;
   waitFor(pred: (m: SipMessage) => boolean, timeoutMs?: number): Promise<SipMessage>;
   waitFor(pred: (m: SipMessage) => boolean, timeoutMs = 5000): Promise<SipMessage> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const m = this.received.find(pred);
-        if (m !== undefined) {
-          done();
-          resolve(m);
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no matching SIP message within ${timeoutMs} ms; got: ${this.received.map(describe).join(' | ')}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-      check();
-    });
+    return waitUntilFound(
+      this.#waiters,
+      () => this.received.find(pred),
+      timeoutMs,
+      () => new Error(`no matching SIP message within ${timeoutMs} ms; got: ${this.received.map(describe).join(' | ')}`),
+    );
   }
 
   waitForResponse(status: number, cseq: string, timeoutMs = 5000): Promise<SipResponse> {
