@@ -14,6 +14,7 @@ import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware } from './error-middleware.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { openapiRoutes } from './routes/openapi.js';
 import { recordingAudioRoutes } from './routes/recording-audio.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { sessionControlRoutes } from './routes/session-controls.js';
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true; // errors are logged by errorMiddleware, never printed twice
   app.use(errorMiddleware(log.child({ mod: 'api' })));
   app.use(metrics.httpMiddleware());
+  app.use(openapiRoutes()); // GET /openapi.json: before the token check, it holds no data
   if (deps.apiToken !== undefined && deps.apiToken !== null) app.use(bearerAuth(deps.apiToken));
   for (const router of [
     healthRoutes({ registry, pool, index, sessionsDir }),
