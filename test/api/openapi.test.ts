@@ -12,6 +12,7 @@
  * document uses; a keyword outside that subset fails the test (so the
  * checker never silently ignores what it does not know). RTP ports 51300-51399.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Router from '@koa/router';
 import { pino } from 'pino';
@@ -20,7 +21,9 @@ import * as assert from 'uvu/assert';
 import { createApp } from '../../src/api/index.js';
 import type { AppDeps } from '../../src/api/index.js';
 import { openapiDocument } from '../../src/api/openapi/document.js';
+import { FLAGS } from '../../src/config.js';
 import { ERROR_TABLE } from '../../src/errors.js';
+import { RecorderMetrics } from '../../src/metrics/index.js';
 import { RecordingsIndex } from '../../src/storage/index.js';
 import { killServers, startServer } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
@@ -290,6 +293,47 @@ test('every JSON answer with a body has an example; error examples carry a code 
       }
     }
   }
+});
+
+// ------------------------------------------------- docs/ against the code
+
+const docsFile = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
+
+test('docs/configuration.md: every flag of src/config.ts with its variable and default, and no other', () => {
+  const text = docsFile('configuration.md');
+  const rows = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\| `--([a-z-]+)` \| `?([A-Z_]*)`? \| (.*?) \|/.exec(line);
+    if (m !== null) rows.set(m[1], `${m[2]} | ${m[3]}`);
+  }
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    const row = rows.get(name);
+    assert.ok(row !== undefined, `--${name} is not in docs/configuration.md`);
+    assert.ok(row.startsWith(`${spec.env} |`), `--${name}: variable ${spec.env} (row: ${row})`);
+    if (spec.default !== undefined) assert.ok(row.includes(`\`${spec.default}\``), `--${name}: default ${spec.default} (row: ${row})`);
+  }
+  const extra = [...rows.keys()].filter((name) => name !== 'help' && !Object.hasOwn(FLAGS, name));
+  assert.equal(extra, [], 'flags documented that src/config.ts does not have');
+});
+
+test('docs/metrics.md: every callrec_ metric family exposed, with its type, and no other', async () => {
+  const metrics = new RecorderMetrics({
+    registry: { size: 0, list: () => [], onFinalized: () => {} },
+    pool: { state: () => ({ threads: 0, drainLoops: 0, queued: 0 }), ringStats: () => [] },
+    index: new RecordingsIndex(makeTempDir('openapi-metrics')),
+  } as unknown as ConstructorParameters<typeof RecorderMetrics>[0]);
+  const exposed = (await metrics.registry.getMetricsAsJSON()).filter((m) => m.name.startsWith('callrec_'));
+  assert.ok(exposed.length >= 15, `only ${exposed.length} callrec_ families`);
+  const text = docsFile('metrics.md');
+  const documented = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\| `(callrec_[a-z_]+)` \| (counter|gauge|histogram|summary) \|/.exec(line);
+    if (m !== null) documented.set(m[1], m[2]);
+  }
+  for (const m of exposed) assert.is(documented.get(m.name), String(m.type), `${m.name} (${m.type}) in docs/metrics.md`);
+  const names = new Set(exposed.map((m) => m.name));
+  const extra = [...documented.keys()].filter((name) => !names.has(name));
+  assert.equal(extra, [], 'families documented that /metrics does not expose');
 });
 
 // ---------------------------------------------------------- served live

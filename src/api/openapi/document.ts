@@ -914,6 +914,7 @@ const paths: Record<string, JsonObject> = {
 const webhooks: Record<string, JsonObject> = {
   recordingEvent: {
     post: {
+      operationId: 'recordingEvent',
       summary: 'Sent by callrec to `--webhook-url` (or the call\'s `webhook_url`)',
       description:
         'One message per recording completed, recovered or discarded; at least once, retried with back-off for up to 24 h. Headers: `X-Callrec-Event`, `X-Callrec-Delivery` (the same on every retry) and, with `--webhook-secret`, `X-Callrec-Signature: sha256=<hex HMAC-SHA256 of the body>`. Any 2xx is success.',
