@@ -9,6 +9,9 @@ import { CallrecError } from './errors.js';
 import { createLogger } from './log.js';
 import { startRecorder } from './server.js';
 
+/** A second SIGTERM/SIGINT sooner than this after the first is the same signal delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -32,13 +35,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let signalled = false;
+  let signalledAt = -1;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    if (signalledAt >= 0) {
+      // `npm start` forwards the signal a supervisor or a terminal already sent to the
+      // whole group: a repeat within a second is that copy, not a request to hurry.
+      if (performance.now() - signalledAt < DUPLICATE_SIGNAL_MS) return;
       log.warn({ signal }, 'second signal: exiting without finishing');
       process.exit(1);
     }
-    signalled = true;
+    signalledAt = performance.now();
     log.info({ signal }, 'signal received');
     recorder.close().then(
       () => process.exit(0),

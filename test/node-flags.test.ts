@@ -11,8 +11,9 @@ import { NODE_FLAGS } from '../src/node-flags.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
 
-test('package.json "start" is node + NODE_FLAGS + dist/src/main.js', () => {
-  assert.is(pkg.scripts.start, ['node', ...NODE_FLAGS, 'dist/src/main.js'].join(' '));
+test('package.json "start" is exec node + NODE_FLAGS + dist/src/main.js', () => {
+  // exec: the shell npm runs the script with becomes node, so a supervisor's SIGTERM to npm reaches the recorder.
+  assert.is(pkg.scripts.start, ['exec', 'node', ...NODE_FLAGS, 'dist/src/main.js'].join(' '));
 });
 
 test('the callrec command (package.json "bin", run through its #! line) passes the same flags', () => {

@@ -51,6 +51,11 @@ function assertBuilt(): void {
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run "npm run build" first`);
 }
 
+/** Another way to start the recorder, e.g. `npm start --` in an install directory. */
+export interface Launch {
+  command: readonly string[];
+}
+
 export class ServerProcess {
   readonly child: ChildProcess;
   readonly args: readonly string[];
@@ -64,11 +69,15 @@ export class ServerProcess {
   #partial = '';
   readonly #waiters = new Set<() => void>();
 
-  /** `env`: extra environment variables (e.g. CALLREC_TEST_* hooks), merged over the clean environment. */
-  constructor(args: readonly string[], cwd: string | undefined, env: Record<string, string> = {}) {
+  /**
+   * `env`: extra environment variables (e.g. CALLREC_TEST_* hooks), merged over the clean environment.
+   * `launch`: how to start it, by default node + NODE_FLAGS + dist/src/main.js; `args` follow.
+   */
+  constructor(args: readonly string[], cwd: string | undefined, env: Record<string, string> = {}, launch?: Launch) {
     assertBuilt();
     this.args = args;
-    this.child = spawn(process.execPath, [...NODE_FLAGS, MAIN_JS, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, ...prefix] = launch?.command ?? [process.execPath, ...NODE_FLAGS, MAIN_JS];
+    this.child = spawn(command, [...prefix, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.child);
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
@@ -174,6 +183,8 @@ export interface ServerOptions {
   readyTimeoutMs?: number;
   /** Extra environment variables for the server (e.g. CALLREC_TEST_SLOW_PACKET_MS). */
   env?: Record<string, string>;
+  /** Start it another way than node + dist/src/main.js (the flags above are appended). */
+  launch?: Launch;
 }
 
 const servers = new Set<ServerProcess>();
@@ -192,7 +203,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     '--log-level', 'info',
     ...(opts.args ?? []),
   ];
-  const server = new ServerProcess(args, opts.cwd, opts.env);
+  const server = new ServerProcess(args, opts.cwd, opts.env, opts.launch);
   servers.add(server);
   const ready = await server.waitForLog((l) => l.msg === 'callrec ready', opts.readyTimeoutMs ?? 15_000);
   const match = /^127\.0\.0\.1:(\d+)$/.exec(String(ready.http));
