@@ -11,7 +11,7 @@ import { callrecError } from '../errors.js';
 import type { PortPool } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { isValidSessionId, writeSessionInfo } from '../storage/index.js';
+import { MIN_FREE_DISK_BYTES, diskSpace, isDiskTooFull, isValidSessionId, writeSessionInfo } from '../storage/index.js';
 import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
 import { addExtraStream, discardRecording, pauseRecording, resumeRecording } from './controls.js';
 import { createSession } from './create-session.js';
@@ -20,6 +20,12 @@ import { baseInfo, finalizeSession } from './finalize.js';
 import type { PauseBehavior, Session, SessionLeg } from './session.js';
 
 export type { CreateSessionRequest };
+
+/** Why the node would refuse a new call now (also /healthz's `reasons`). */
+export type Refusal = 'shutting_down' | 'disk_full' | 'no_free_ports';
+
+/** A call needs a port for each of its two legs. */
+const PORTS_PER_CALL = 2;
 
 const TIMEOUT_SWEEP_MS = 1000;
 
@@ -75,6 +81,18 @@ export class SessionRegistry {
     return null;
   }
 
+  /**
+   * Every reason a new call would be refused now, from the same checks create()
+   * makes; empty when one would be taken. /healthz answers 503 unless empty.
+   */
+  async refusals(): Promise<Refusal[]> {
+    const reasons: Refusal[] = [];
+    if (!this.#accepting) reasons.push('shutting_down');
+    if (isDiskTooFull(await diskSpace(this.#deps.config.sessionsDir))) reasons.push('disk_full');
+    if (this.#deps.ports.available() < PORTS_PER_CALL) reasons.push('no_free_ports');
+    return reasons;
+  }
+
   create(req: CreateSessionRequest): Promise<Session> {
     if (!this.#accepting) return Promise.reject(callrecError('CALLREC_ERR_SHUTTING_DOWN'));
     // Shutdown waits for creations under way, so a call answered 201 is always finalized.
@@ -93,6 +111,10 @@ export class SessionRegistry {
     }
     this.#reserved.add(id);
     try {
+      const space = await diskSpace(this.#deps.config.sessionsDir);
+      if (isDiskTooFull(space)) {
+        throw callrecError('CALLREC_ERR_STORAGE', `the sessions directory's disk is full (${space?.free_bytes} bytes free, a call needs ${MIN_FREE_DISK_BYTES})`);
+      }
       const session = await createSession(this.#deps, id, req);
       this.#active.set(id, session);
       this.#log.child({ session_id: id }).info(

@@ -17,3 +17,5 @@ export { RecordingsIndex } from './recordings-index.js';
 export type { Recording, RecordingQuery, AudioFileEntry } from './recordings-index.js';
 export { scanSessionsDir } from './scan.js';
 export type { ScanResult } from './scan.js';
+export { MIN_FREE_DISK_BYTES, diskSpace, isDiskTooFull } from './disk-space.js';
+export type { DiskSpace } from './disk-space.js';

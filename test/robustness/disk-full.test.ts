@@ -22,6 +22,7 @@ import { startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { setupSuite } from '../helpers/suite.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
+import { MIN_FREE_DISK_BYTES } from '../../src/storage/index.js';
 import { pollHealthz, readWavLoosely } from './support.js';
 import { readInfoFile } from '../helpers/session-info.js';
 
@@ -118,7 +119,8 @@ test('two calls run out of space mid-call: the server stays up, logs it once per
   await sleep(200);
   const answers = await health.stop();
   assert.is(server.exit, null, `callrec exited: ${JSON.stringify(server.exit)} ${server.stderr}`);
-  assert.ok(answers.length >= 5 && answers.every((a) => a.status === 200), `/healthz while the disk filled: ${JSON.stringify(answers)}`);
+  // Answered, fast, all along: 200 while a call would still be taken, 503 (disk_full) once not.
+  assert.ok(answers.length >= 5 && answers.every((a) => a.status === 200 || a.status === 503), `/healthz while the disk filled: ${JSON.stringify(answers)}`);
 
   for (const c of calls) {
     const res = await server.request('POST', `/api/sessions/${c.id}/hangup`);
@@ -133,7 +135,9 @@ test('two calls run out of space mid-call: the server stays up, logs it once per
     assert.is(lines.length, 1, `${c.id}: "recording write failed" logged ${lines.length} times, want once per call: ${JSON.stringify(lines)}`);
     assert.match(lines[0].msg, /^recording write failed on (incoming|outgoing) leg: ENOSPC$/);
   }
-  assert.is((await server.request('GET', '/healthz')).status, 200);
+  const healthAfter = await server.request('GET', '/healthz');
+  const expected = freeBytes() < MIN_FREE_DISK_BYTES ? 503 : 200;
+  assert.is(healthAfter.status, expected, `/healthz with ${freeBytes()} bytes free: ${healthAfter.text}`);
 });
 
 test('after ENOSPC, every WAV left on disk is playable (no empty or half-written mixed file)', () => {
@@ -158,12 +162,18 @@ test('the disk completely full: POST /api/sessions answers 503 CALLREC_ERR_STORA
   assert.is(refused.status, 503, `POST /api/sessions on a full disk: ${refused.status} ${refused.text}`);
   assert.is(refused.body.code, 'CALLREC_ERR_STORAGE', refused.text);
   assert.is(refused.body.status, 'error');
+  // /healthz agrees with the refusal, so a load balancer stops sending calls.
+  const health = await server.request('GET', '/healthz');
+  assert.is(health.status, 503, health.text);
+  assert.equal(health.body.reasons, ['disk_full']);
+  assert.is(health.headers.get('retry-after'), '5');
   assert.is(server.exit, null);
 });
 
 test('space freed again: a new call records bit-exactly, with complete metadata', async () => {
   assert.ok(server !== null && server.exit === null, 'the server of the first test is running');
   rmSync(junk, { force: true });
+  assert.is((await server.request('GET', '/healthz')).status, 200, 'healthy again once space is freed');
   const ok = await startCall(server, {
     incoming: { codec: 'PCMU', seed: 3895, packets: 50 },
     outgoing: { codec: 'PCMA', seed: 3896, packets: 50 },
