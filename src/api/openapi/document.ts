@@ -124,6 +124,7 @@ const liveSessionExample: JsonObject = {
 
 const healthExample: JsonObject = {
   status: 'ok',
+  reasons: [],
   active_calls: 12,
   recordings: 5310,
   disk: { free_bytes: 412316860416, used_bytes: 87683139584, total_bytes: 500000000000 },
@@ -271,8 +272,8 @@ const schemas: Record<string, JsonObject> = {
   EndReason: {
     type: 'string',
     description:
-      'Why the call ended: `api_hangup` (`POST /api/sessions/{id}/hangup`), `sip_bye` (the SRC sent BYE), `rtp_timeout` (`--rtp-timeout`), `session_timer` (SIP session timer expired), `shutdown` (SIGTERM/SIGINT), `recovery` (a crash interrupted it; finished at start-up), `discard` (dropped by `POST …/discard`).',
-    enum: ['api_hangup', 'sip_bye', 'rtp_timeout', 'session_timer', 'shutdown', 'recovery', 'discard'],
+      'Why the call ended: `api_hangup` (`POST /api/sessions/{id}/hangup`), `sip_bye` (the SRC sent BYE), `rtp_timeout` (`--rtp-timeout`), `sip_cancel` (CANCEL before the answer), `sip_no_ack` (the 200 OK was never acknowledged), `session_timer` (SIP session timer expired), `shutdown` (SIGTERM/SIGINT), `recovery` (a crash interrupted it; finished at start-up). A discarded call keeps the reason it ended with; `discard_reason` says why it was discarded.',
+    enum: ['api_hangup', 'sip_bye', 'sip_cancel', 'sip_no_ack', 'session_timer', 'rtp_timeout', 'shutdown', 'recovery'],
   },
   Pause: {
     type: 'object',
@@ -469,14 +470,14 @@ const schemas: Record<string, JsonObject> = {
   },
   Health: {
     type: 'object',
-    description: '`status` is `ok` with 200; with 503 `reasons` says why the node would refuse a call now.',
+    description: '`status` is `ok` with 200, `unavailable` with 503; `reasons` says why the node would refuse a call now.',
     required: ['status', 'active_calls', 'recordings', 'disk', 'workers', 'rings'],
     properties: {
-      status: { type: 'string' },
+      status: { type: 'string', enum: ['ok', 'unavailable'] },
       reasons: {
         type: 'array',
-        items: { type: 'string' },
-        description: 'Present when the node would refuse a new call: e.g. the disk is full, it is shutting down, no RTP ports are free.',
+        items: { type: 'string', enum: ['shutting_down', 'disk_full', 'no_free_ports'] },
+        description: 'Why a new call would be refused now (empty with 200): `shutting_down`, `disk_full` (under 64 KiB free in the sessions directory), `no_free_ports`.',
       },
       active_calls: counter,
       recordings: counter,
@@ -571,11 +572,12 @@ const paths: Record<string, JsonObject> = {
       responses: {
         '200': { description: 'Ready.', content: jsonContent(ref('Health'), { ready: { summary: 'ready', value: healthExample } }) },
         '503': {
-          description: 'Not taking calls now: the health object with `reasons`, or the start-up error.',
+          description: 'Not taking calls now: the health object with `reasons` (and `Retry-After: 5`), or the start-up error (`Retry-After: 1`).',
+          headers: { 'Retry-After': { schema: { type: 'integer' } } },
           content: jsonContent({ oneOf: [ref('Health'), ref('Error')] }, {
             diskFull: {
               summary: 'disk full',
-              value: { ...healthExample, status: 'unavailable', reasons: ['disk full: the sessions directory cannot be written'], disk: { free_bytes: 0, used_bytes: 500000000000, total_bytes: 500000000000 } },
+              value: { ...healthExample, status: 'unavailable', reasons: ['disk_full'], disk: { free_bytes: 0, used_bytes: 500000000000, total_bytes: 500000000000 } },
             },
             startingUp: { summary: 'starting up', value: { status: 'error', error: 'starting up', code: 'CALLREC_ERR_SHUTTING_DOWN' } },
           }),
@@ -704,7 +706,7 @@ const paths: Record<string, JsonObject> = {
                 end_time: END,
                 duration_seconds: 143.53,
                 status: 'discarded',
-                end_reason: 'discard',
+                end_reason: 'api_hangup',
                 discard_reason: 'requested',
                 source: 'http',
                 files: {},
