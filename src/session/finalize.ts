@@ -88,7 +88,7 @@ async function closeLegs(session: Session, deps: FinalizeDeps, endEpochMs: numbe
   return reports;
 }
 
-export async function finalizeSession(session: Session, deps: FinalizeDeps): Promise<SessionInfo> {
+export async function finalizeSession(session: Session, deps: FinalizeDeps, endReason: string): Promise<SessionInfo> {
   const log = deps.log.child({ session_id: session.id });
   const endEpochMs = performance.timeOrigin + performance.now();
   log.info(`🛑 Stopping recording for session ${session.id}`);
@@ -103,6 +103,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps): Pro
   const info = baseInfo(session);
   info.end_time = isoMicros(endEpochMs);
   info.duration_seconds = Math.round((endEpochMs - session.startEpochMs) / 10) / 100;
+  info.end_reason = endReason;
   if (session.pauses.length > 0) info.pauses = pausesInfo(session);
 
   const tooShort = deps.minDurationSeconds > 0 && info.duration_seconds < deps.minDurationSeconds;

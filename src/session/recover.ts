@@ -67,6 +67,7 @@ export async function recoverSession(info: SessionInfo, deps: RecoverDeps): Prom
     files,
     file_bytes: fileBytes,
     status: 'recovered',
+    end_reason: 'recovery',
     end_time: isoMicros(endMs),
     duration_seconds: Math.round(longest / SAMPLE_RATE * 100) / 100,
   };

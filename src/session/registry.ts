@@ -21,6 +21,9 @@ import type { PauseBehavior, Session, SessionLeg } from './session.js';
 
 export type { CreateSessionRequest };
 
+/** Why a call ended: kept in session_info.json as `end_reason`. */
+export type EndReason = 'api_hangup' | 'sip_bye' | 'sip_cancel' | 'sip_no_ack' | 'session_timer' | 'rtp_timeout' | 'shutdown';
+
 /** Why the node would refuse a new call now (also /healthz's `reasons`). */
 export type Refusal = 'shutting_down' | 'disk_full' | 'no_free_ports';
 
@@ -128,7 +131,7 @@ export class SessionRegistry {
   }
 
   /** End an active session (a second call while it ends gets the same result); 404 when unknown or ended. */
-  hangup(id: string, reason: string): Promise<SessionInfo> {
+  hangup(id: string, reason: EndReason): Promise<SessionInfo> {
     const session = this.#active.get(id);
     if (session === undefined) throw callrecError('CALLREC_ERR_NOT_FOUND', `no active session "${id}"`);
     return this.#end(session, reason);
@@ -219,13 +222,13 @@ export class SessionRegistry {
     return session;
   }
 
-  #end(session: Session, reason: string): Promise<SessionInfo> {
+  #end(session: Session, reason: EndReason): Promise<SessionInfo> {
     const { pool, ports, index, log } = this.#deps;
     return session.hangup(async (s) => {
       log.child({ session_id: s.id }).info({ reason }, 'ending session');
       const started = performance.now();
       try {
-        const info = await finalizeSession(s, { pool, log, minDurationSeconds: this.#deps.config.minDurationSeconds });
+        const info = await finalizeSession(s, { pool, log, minDurationSeconds: this.#deps.config.minDurationSeconds }, reason);
         if (info.status !== 'discarded') index.add(info);
         const seconds = (performance.now() - started) / 1000;
         for (const listener of this.#finalizedListeners) {

@@ -42,7 +42,9 @@ test('the last ports taken: 503 no_free_ports, as POST /api/sessions answers; 20
   const refused = await server.request('POST', '/api/sessions', { caller_id: '+1555', called_number: '+1666' });
   assert.is(refused.status, 503);
   assert.is(refused.body.code, 'CALLREC_ERR_NO_PORTS');
-  assert.is((await server.request('POST', `/api/sessions/${first.body.session_id}/hangup`)).status, 200);
+  const hangup = await server.request('POST', `/api/sessions/${first.body.session_id}/hangup`);
+  assert.is(hangup.status, 200);
+  assert.is(hangup.body.end_reason, 'api_hangup', 'why the call ended is in the metadata');
   assert.is((await server.request('GET', '/healthz')).status, 200);
 });
 

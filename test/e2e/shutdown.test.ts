@@ -78,6 +78,7 @@ test(`SIGTERM during ${CALLS} active calls: exit 0, every call finalized with th
   for (const [i, call] of calls.entries()) {
     const info = readInfoFile(sessionsDir, call.id);
     assert.is(info.status, 'completed', `${call.id}: status`);
+    assert.is(info.end_reason, 'shutdown', `${call.id}: end_reason`);
     assert.type(info.end_time, 'string', `${call.id}: end_time`);
     const endMs = isoMicros(info.end_time) / 1000;
     assert.ok(endMs >= signalWall - 2 && endMs <= exitWall + 2, `${call.id}: end_time ${info.end_time} between the signal and the exit`);

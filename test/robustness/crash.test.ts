@@ -174,6 +174,7 @@ test('kill -9 mid-call: every WAV is playable and bit-exact; the next start reco
     const info = readInfo(c.id);
     const dir = path.join(sessionsDir, c.id);
     assert.is(info.status, 'recovered', `${c.id} status`);
+    assert.is(info.end_reason, 'recovery', `${c.id} end_reason`);
     assert.type(info.end_time, 'string', `${c.id} end_time`);
     assert.type(info.files.mixed_audio, 'string', `${c.id}: files.mixed_audio`);
     const legs: Record<string, Int16Array> = {};

@@ -98,6 +98,7 @@ test('silent calls end by themselves within ~3 s and are finalized; a call with 
     const label = `${name} (${c.id})`;
     assert.type(info.end_time, 'string', `${label}: session_info.json has end_time`);
     assert.is(info.status, 'completed', `${label}: status`);
+    assert.is(info.end_reason, 'rtp_timeout', `${label}: end_reason`);
     assert.ok(listedIds.has(c.id), `${label}: listed in GET /api/recordings`);
     const ending = server.logs.find((l) => l.msg === 'ending session' && l.session_id === c.id);
     assert.is(ending?.reason, 'rtp_timeout', `${label}: ended by the RTP timeout: ${JSON.stringify(ending)}`);

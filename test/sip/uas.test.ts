@@ -475,7 +475,7 @@ test('session timer: no refresh before expiry ends the call with a BYE', async (
   const dialog = [...h.uas.dialogs.values()][0];
   h.uas.armSessionTimer(dialog, 0.06); // BYE at 60 ms − 20 ms
   await sleep(80);
-  assert.equal(h.registry.hangups, [['s0', 'sip_session_expired']]);
+  assert.equal(h.registry.hangups, [['s0', 'session_timer']]);
   assert.match(getHeader(h.requests('BYE')[0], 'reason')!, /session timer expired/);
   assert.is(h.uas.dialogs.size, 0);
 });

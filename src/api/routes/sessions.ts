@@ -68,7 +68,7 @@ export function sessionRoutes(registry: SessionRegistry): Router {
   router.post('/api/sessions/:id/hangup', async (ctx) => {
     const id = ctx.params.id;
     if (!isValidSessionId(id)) throw callrecError('CALLREC_ERR_NOT_FOUND', 'no such session');
-    ctx.body = await registry.hangup(id, 'api');
+    ctx.body = await registry.hangup(id, 'api_hangup');
   });
 
   router.get('/api/sessions', (ctx) => {

@@ -4,7 +4,7 @@
  * that is retransmitted until ACK, end a dialog, say who we are).
  */
 import type { Logger } from '../../log.js';
-import type { SessionRegistry } from '../../session/index.js';
+import type { EndReason, SessionRegistry } from '../../session/index.js';
 import type { SipHeader, SipRequest, SipResponse } from '../message/message.js';
 import type { SipCounters } from '../stats.js';
 import type { ServerTransaction } from '../transaction/server-transactions.js';
@@ -24,7 +24,7 @@ export interface UasContext {
   /** Send a 2xx to INVITE and retransmit it until the ACK (RFC 3261 §13.3.1.4). */
   sendOk(dialog: RecordingDialog, tx: ServerTransaction, res: SipResponse): void;
   /** End a dialog once: stop its timers, optionally send BYE and/or end the recording. */
-  endDialog(dialog: RecordingDialog, why: string, opts: { bye: boolean; hangupReason: string | null }): void;
+  endDialog(dialog: RecordingDialog, why: string, opts: { bye: boolean; hangupReason: EndReason | null }): void;
   /** (Re)arm the session timer: no refresh within `expires` seconds ends the call. */
   armSessionTimer(dialog: RecordingDialog, expires: number | null): void;
   /** Our Contact header value (with `+sip.srs`) for a request that came in on this transport. */

@@ -13,7 +13,7 @@
  * gets a 500; it never takes the server down.
  */
 import type { Logger } from '../../log.js';
-import type { SessionRegistry } from '../../session/index.js';
+import type { EndReason, SessionRegistry } from '../../session/index.js';
 import { getHeader, getHeaders } from '../message/message.js';
 import type { SipHeader, SipMessage, SipRequest, SipResponse } from '../message/message.js';
 import { parseCSeq, parseNameAddr } from '../message/header-values.js';
@@ -266,7 +266,7 @@ export class RecordingUas implements UasContext {
     retransmitter.start();
   }
 
-  endDialog(dialog: RecordingDialog, why: string, opts: { bye: boolean; hangupReason: string | null }): void {
+  endDialog(dialog: RecordingDialog, why: string, opts: { bye: boolean; hangupReason: EndReason | null }): void {
     if (dialog.ended) return;
     dialog.ended = true;
     dialog.stopTimers();
@@ -300,7 +300,7 @@ export class RecordingUas implements UasContext {
     if (expires === null) return;
     dialog.sessionTimer = later(byeAfterMs(expires), () => {
       this.counters.inc('session_timer_expired');
-      this.endDialog(dialog, 'session timer expired', { bye: true, hangupReason: 'sip_session_expired' });
+      this.endDialog(dialog, 'session timer expired', { bye: true, hangupReason: 'session_timer' });
     });
   }
 
