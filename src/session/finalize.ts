@@ -88,6 +88,21 @@ async function closeLegs(session: Session, deps: FinalizeDeps, endEpochMs: numbe
   return reports;
 }
 
+/**
+ * A leg that recorded nothing while another source kept sending to its port
+ * was most likely latched onto the wrong peer (or never learnt the right one):
+ * say so, in the log and in `errors`, instead of a silent "completed".
+ */
+function warnUnheardSources(session: Session, reports: readonly LegCloseReport[], log: Logger): void {
+  session.allLegs().forEach((leg, i) => {
+    const others = leg.receiver.droppedWrongSource;
+    if (reports[i].hasAudio || others === 0) return;
+    const message = `${leg.name}: no audio recorded, while ${others} packets from other sources were dropped (wrong_source)`;
+    log.warn({ leg: leg.name, wrong_source: others }, message);
+    session.errors.push(message);
+  });
+}
+
 export async function finalizeSession(session: Session, deps: FinalizeDeps, endReason: string): Promise<SessionInfo> {
   const log = deps.log.child({ session_id: session.id });
   const endEpochMs = performance.timeOrigin + performance.now();
@@ -99,6 +114,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps, endR
   }
   const reports = await closeLegs(session, deps, endEpochMs);
   await session.metadataWrite;
+  warnUnheardSources(session, reports, log);
 
   const info = baseInfo(session);
   info.end_time = isoMicros(endEpochMs);
