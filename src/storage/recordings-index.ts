@@ -21,6 +21,10 @@ export interface Recording {
   end_time: string;
   duration_seconds: number;
   status: string;
+  /** Why the call ended (api_hangup, sip_bye, rtp_timeout, shutdown, recovery, …), when recorded. */
+  end_reason?: string;
+  /** How the call was started: `http` (POST /api/sessions) or `sip` (SIPREC). */
+  source?: string;
   audio_files: Record<string, AudioFileEntry>;
   /** Completion webhook delivery state (src/webhook/), when a webhook applies. */
   webhook?: unknown;
@@ -28,11 +32,22 @@ export interface Recording {
   on_complete?: unknown;
 }
 
+/**
+ * One recording with everything its session_info.json holds (stats, errors,
+ * pauses, SIPREC fields, webhook and on_complete state, …) plus the
+ * listing's fields (`audio_files`).
+ */
+export type RecordingDetail = Recording & Record<string, unknown>;
+
+/** Every status a session record can have; the listing's `status` filter takes these. */
+export const RECORDING_STATUSES = ['recording', 'completed', 'recovered', 'discarded', 'failed'] as const;
+
 export interface RecordingQuery {
   limit: number;
   offset: number;
   callerId?: string;
   calledNumber?: string;
+  status?: string;
   fromMs?: number;
   toMs?: number;
 }
@@ -42,13 +57,14 @@ interface Entry {
   /** Copied out of `info` so a filtered query touches one small object per entry. */
   callerId: string;
   calledNumber: string;
+  status: string;
   info: SessionInfo;
 }
 
 function entryOf(info: SessionInfo): Entry {
   const startMs = Date.parse(info.start_time);
   // An unreadable start_time sorts as the oldest rather than breaking the order.
-  return { startMs: Number.isNaN(startMs) ? 0 : startMs, callerId: info.caller_id, calledNumber: info.called_number, info };
+  return { startMs: Number.isNaN(startMs) ? 0 : startMs, callerId: info.caller_id, calledNumber: info.called_number, status: info.status, info };
 }
 
 const BYTES_PER_MB = 1048576;
@@ -105,6 +121,14 @@ export class RecordingsIndex {
     return entry === undefined ? null : this.#toRecording(entry.info);
   }
 
+  /** The recording with all of its session_info.json (GET /api/recordings/:id). */
+  detail(sessionId: string): RecordingDetail | null {
+    const entry = this.#byId.get(sessionId);
+    if (entry === undefined) return null;
+    // The listing's fields win over the same names in the file (they are derived from it).
+    return { ...entry.info, ...this.#toRecording(entry.info) };
+  }
+
   info(sessionId: string): SessionInfo | null {
     return this.#byId.get(sessionId)?.info ?? null;
   }
@@ -114,7 +138,7 @@ export class RecordingsIndex {
     // Newest first: `to` bounds where the range starts, `from` where it ends.
     const begin = q.toMs === undefined ? 0 : this.#firstStartedAtOrBefore(q.toMs);
     const end = q.fromMs === undefined ? ordered.length : this.#firstStartedAtOrBefore(q.fromMs - 1);
-    if (q.callerId === undefined && q.calledNumber === undefined) {
+    if (q.callerId === undefined && q.calledNumber === undefined && q.status === undefined) {
       const page = ordered.slice(Math.min(end, begin + q.offset), Math.min(end, begin + q.offset + q.limit));
       return { total: Math.max(0, end - begin), recordings: page.map((e) => this.#toRecording(e.info)) };
     }
@@ -124,6 +148,7 @@ export class RecordingsIndex {
       const entry = ordered[i];
       if (q.callerId !== undefined && entry.callerId !== q.callerId) continue;
       if (q.calledNumber !== undefined && entry.calledNumber !== q.calledNumber) continue;
+      if (q.status !== undefined && entry.status !== q.status) continue;
       if (total >= q.offset && matches.length < q.limit) matches.push(entry.info);
       total++;
     }
@@ -179,6 +204,8 @@ export class RecordingsIndex {
       status: info.status,
       audio_files: audio,
     };
+    if (typeof info.end_reason === 'string') recording.end_reason = info.end_reason;
+    if (typeof info.source === 'string') recording.source = info.source;
     if (info.webhook !== undefined) recording.webhook = info.webhook;
     if (info.on_complete !== undefined) recording.on_complete = info.on_complete;
     return recording;

@@ -13,6 +13,7 @@ import { killServers, startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
 import { writeRecording } from './support.js';
+import { readInfoFile } from '../helpers/session-info.js';
 
 const CALLERS = ['+15550000001', '+15550000002', '+15550000003'];
 const CALLED = ['+15559990001', '+15559990002'];
@@ -135,13 +136,14 @@ test('from and to bound start_time (inclusive), alone and together, with paging'
   assert.equal(ids(all), expected((i) => i % 3 === 2 && i >= 20 && i <= 24));
 });
 
-test('GET /api/recordings/:id: 200 with the same object; 404 unknown; 400 invalid id', async () => {
+test('GET /api/recordings/:id: 200 with the listed fields (and all of session_info.json); 404 unknown; 400 invalid id', async () => {
   const list = await server.request('GET', '/api/recordings?limit=1000');
   const listed = list.body.recordings.find((r: { session_id: string }) => r.session_id === idOf(5));
   const one = await server.request('GET', `/api/recordings/${idOf(5)}`);
   assert.is(one.status, 200);
   assert.is(one.body.status, 'success');
-  assert.equal(one.body.recording, listed);
+  for (const [key, value] of Object.entries(listed)) assert.equal(one.body.recording[key], value, key);
+  assert.equal(one.body.recording.files, readInfoFile(sessionsDir, idOf(5)).files);
   const unknown = await server.request('GET', '/api/recordings/rec-99');
   assert.is(unknown.status, 404);
   assert.equal(Object.keys(unknown.body).sort(), ['code', 'error', 'status']);

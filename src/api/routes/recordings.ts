@@ -1,16 +1,22 @@
 /**
  * Finished recordings (SPEC §5): listing and lookup answered from the
  * in-memory index (no disk access per request); deletion through the
- * RecordingDeleter (refuses active calls).
+ * RecordingDeleter (refuses active calls). The listing's query is checked
+ * strictly: an unknown parameter, one given twice, a bad `status`, or a
+ * number filter that starts with a space (an unencoded `+`) is a 400, never
+ * "everything".
  */
 import Router from '@koa/router';
 import { callrecError } from '../../errors.js';
 import type { RecordingDeleter } from '../../retention/index.js';
 import type { RecordingQuery, RecordingsIndex } from '../../storage/index.js';
 import { isValidSessionId } from '../../storage/index.js';
+import { RECORDING_STATUSES } from '../../storage/recordings-index.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/** Every query parameter GET /api/recordings takes; any other is a 400. */
+const KNOWN_PARAMS = ['limit', 'offset', 'caller_id', 'called_number', 'from', 'to', 'status'] as const;
 
 function intParam(value: unknown, name: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
@@ -33,12 +39,44 @@ function stringParam(value: unknown, name: string): string | undefined {
   return value;
 }
 
+/** A phone number filter: an unencoded `+` arrives as a space, which no stored number starts with. */
+function numberParam(value: unknown, name: string): string | undefined {
+  const s = stringParam(value, name);
+  if (s !== undefined && s.startsWith(' ')) {
+    throw callrecError(
+      'CALLREC_ERR_INVALID_QUERY',
+      `${name} starts with a space: an unencoded "+" in a query string is a space; write "+" as %2B (${name}=%2B${encodeURIComponent(s.trimStart())})`,
+    );
+  }
+  return s;
+}
+
+function statusParam(value: unknown): string | undefined {
+  const s = stringParam(value, 'status');
+  if (s !== undefined && !(RECORDING_STATUSES as readonly string[]).includes(s)) {
+    throw callrecError('CALLREC_ERR_INVALID_QUERY', `status must be one of ${RECORDING_STATUSES.join(', ')} (got "${s}")`);
+  }
+  return s;
+}
+
 export function parseRecordingQuery(q: Record<string, unknown>): RecordingQuery {
+  const unknown = Object.keys(q).filter((k) => !(KNOWN_PARAMS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    const names = unknown.map((k) => `"${k}"`).join(', ');
+    throw callrecError(
+      'CALLREC_ERR_INVALID_QUERY',
+      `unknown query parameter${unknown.length > 1 ? 's' : ''} ${names}: GET /api/recordings takes ${KNOWN_PARAMS.join(', ')}`,
+    );
+  }
+  for (const name of KNOWN_PARAMS) {
+    if (Array.isArray(q[name])) throw callrecError('CALLREC_ERR_INVALID_QUERY', `${name} must be given once`);
+  }
   return {
     limit: intParam(q.limit, 'limit', DEFAULT_LIMIT, MAX_LIMIT),
     offset: intParam(q.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
-    callerId: stringParam(q.caller_id, 'caller_id'),
-    calledNumber: stringParam(q.called_number, 'called_number'),
+    callerId: numberParam(q.caller_id, 'caller_id'),
+    calledNumber: numberParam(q.called_number, 'called_number'),
+    status: statusParam(q.status),
     fromMs: timeParam(q.from, 'from'),
     toMs: timeParam(q.to, 'to'),
   };
@@ -59,7 +97,7 @@ export function recordingRoutes(index: RecordingsIndex, deleter: RecordingDelete
 
   router.get('/api/recordings/:id', (ctx) => {
     const id = validId(ctx.params.id);
-    const recording = index.get(id);
+    const recording = index.detail(id);
     if (recording === null) throw callrecError('CALLREC_ERR_NOT_FOUND', `no recording "${id}"`);
     ctx.body = { status: 'success', recording };
   });
