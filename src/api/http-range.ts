@@ -42,3 +42,34 @@ export function parseRange(header: string | undefined, size: number): RangeResul
   const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
   return { kind: 'partial', start, end };
 }
+
+/**
+ * `If-None-Match` (RFC 9110 §13.1.2) against the current `etag` of a file
+ * that exists: true when the request's copy is current (answer 304). `*`
+ * matches any existing file; a list matches when any of its entity tags
+ * does, by the weak comparison (`W/"x"` matches `"x"`).
+ */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  const value = header.trim();
+  if (value === '') return false;
+  if (value === '*') return true;
+  const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);
+  const current = opaque(etag);
+  for (const tag of value.match(/(?:W\/)?"[^"]*"/g) ?? []) {
+    if (opaque(tag) === current) return true;
+  }
+  return false;
+}
+
+/**
+ * `If-Modified-Since` (RFC 9110 §13.1.3), only looked at without
+ * `If-None-Match`: true when the file has not changed since that date
+ * (to the second, as `Last-Modified` is). An unparsable date is ignored.
+ */
+export function notModifiedSince(header: string | undefined, mtimeMs: number): boolean {
+  if (header === undefined || header === '') return false;
+  const since = Date.parse(header);
+  if (Number.isNaN(since)) return false;
+  return Math.floor(mtimeMs / 1000) * 1000 <= since;
+}

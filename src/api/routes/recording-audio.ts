@@ -1,6 +1,8 @@
 /**
  * GET /api/recordings/:id/audio/:leg (SPEC §5): one audio file of a finished
- * recording, streamed from disk, with single-range requests (206/416).
+ * recording, streamed from disk, with single-range requests (206/416) and
+ * conditional requests: `If-None-Match` holding the current ETag (or `*`),
+ * or, without it, `If-Modified-Since` not older than the file → 304, no body.
  *
  * No part of the URL ever becomes a path by itself: the id must be a valid
  * session id AND a recording in the index; the leg only picks a key
@@ -16,7 +18,7 @@ import Router from '@koa/router';
 import { callrecError } from '../../errors.js';
 import type { RecordingsIndex } from '../../storage/index.js';
 import { isValidSessionId, sessionDir } from '../../storage/index.js';
-import { parseRange } from '../http-range.js';
+import { ifNoneMatchHits, notModifiedSince, parseRange } from '../http-range.js';
 
 /** incoming, outgoing, mixed, stereo, extra_<label>: a key prefix, never a path. */
 const LEG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -90,6 +92,16 @@ export function recordingAudioRoutes(deps: AudioRouteDeps): Router {
     try {
       const etag = `"${size.toString(16)}-${Math.floor(mtime.getTime()).toString(16)}"`;
       const lastModified = mtime.toUTCString();
+      // RFC 9110 §13.2.2: the validators are evaluated before Range, so a current copy is 304 whatever the range.
+      const ifNoneMatch = ctx.get('if-none-match');
+      const fresh = ifNoneMatch !== '' ? ifNoneMatchHits(ifNoneMatch, etag) : notModifiedSince(ctx.get('if-modified-since'), mtime.getTime());
+      if (fresh) {
+        ctx.set('ETag', etag);
+        ctx.set('Last-Modified', lastModified);
+        ctx.set('Cache-Control', 'private, no-cache');
+        ctx.status = 304;
+        return;
+      }
       // If-Range: the range holds only for the same file version; otherwise send it all.
       const ifRange = ctx.get('if-range');
       const rangeHeader = ifRange === '' || ifRange === etag || ifRange === lastModified ? ctx.get('range') : '';
