@@ -106,6 +106,7 @@ const recordingExample: JsonObject = {
   duration_seconds: 143.53,
   status: 'completed',
   end_reason: 'api_hangup',
+  source: 'http',
   audio_files: audioFilesExample,
 };
 
@@ -379,6 +380,7 @@ const schemas: Record<string, JsonObject> = {
       duration_seconds: { type: 'number', minimum: 0 },
       status: ref('Status'),
       end_reason: ref('EndReason'),
+      source: { type: 'string', enum: ['http', 'sip'] },
       audio_files: {
         type: 'object',
         description: 'Key `<leg>_audio` (`incoming_audio`, `outgoing_audio`, `mixed_audio`, `stereo_audio`, `extra_<label>_audio`).',
@@ -792,7 +794,7 @@ const paths: Record<string, JsonObject> = {
         { name: 'called_number', in: 'query', description: 'Exact match.', schema: { type: 'string' }, example: '+15559876543' },
         { name: 'from', in: 'query', description: '`start_time` at or after this ISO 8601 time.', schema: { type: 'string', format: 'date-time' }, example: '2024-12-01T00:00:00Z' },
         { name: 'to', in: 'query', description: '`start_time` at or before this ISO 8601 time.', schema: { type: 'string', format: 'date-time' }, example: '2024-12-31T23:59:59Z' },
-        { name: 'status', in: 'query', description: 'Only recordings with this status.', schema: ref('Status'), example: 'completed' },
+        { name: 'status', in: 'query', description: 'Only recordings with this status; another value is a `400`.', schema: ref('Status'), example: 'completed' },
       ],
       responses: {
         '200': { description: 'A page of recordings.', content: jsonContent(ref('RecordingList'), { page: { summary: 'one match', value: recordingListExample } }) },
@@ -863,7 +865,8 @@ const paths: Record<string, JsonObject> = {
         example: 'bytes=0-16043',
       },
       { name: 'If-Range', in: 'header', description: 'The `ETag` or `Last-Modified` the range is for; another version gets the whole file.', schema: { type: 'string' } },
-      { name: 'If-None-Match', in: 'header', description: 'The current `ETag` gets `304` with no body.', schema: { type: 'string' }, example: '"13ae6c-193fe0a7b2c"' },
+      { name: 'If-None-Match', in: 'header', description: 'The current `ETag`, `*`, or a list holding the current `ETag` (weak comparison) gets `304` with no body, whatever the `Range`.', schema: { type: 'string' }, example: '"13ae6c-193fe0a7b2c"' },
+      { name: 'If-Modified-Since', in: 'header', description: 'Only without `If-None-Match`: a date not older than `Last-Modified` gets `304` with no body.', schema: { type: 'string' } },
     ],
     get: {
       operationId: 'getRecordingAudio',
