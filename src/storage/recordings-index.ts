@@ -116,9 +116,9 @@ export class RecordingsIndex {
     return true;
   }
 
-  get(sessionId: string): Recording | null {
-    const entry = this.#byId.get(sessionId);
-    return entry === undefined ? null : this.#toRecording(entry.info);
+  /** GET /api/recordings/:id and the webhook body: the detail (see `detail`). */
+  get(sessionId: string): RecordingDetail | null {
+    return this.detail(sessionId);
   }
 
   /** The recording with all of its session_info.json (GET /api/recordings/:id). */
