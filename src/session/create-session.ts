@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { callrecError } from '../errors.js';
 import type { LegReceiver } from '../ingest/index.js';
 import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/index.js';
-import { audioFileName, isoMicros, sessionDir, writeSessionInfo } from '../storage/index.js';
+import { audioFileName, isoMicros, sessionDir, reserveMetadataRoom, writeSessionInfo } from '../storage/index.js';
 import { baseInfo } from './finalize.js';
 import { bindLegReceiver, makeLeg, releaseReceivers } from './legs.js';
 import type { LegDeps } from './legs.js';
@@ -69,6 +69,7 @@ export async function createSession(deps: LegDeps, id: string, req: CreateSessio
       stereo: req.stereo ?? config.stereo,
     });
     await writeSessionInfo(dir, baseInfo(session));
+    await reserveMetadataRoom(dir);
     const telephoneEventPt = req.telephoneEventPt ?? DEFAULT_TELEPHONE_EVENT_PT;
     // OPEN goes into each ring before the first packet can: receiving starts after.
     await Promise.all(LEG_NAMES.map((name) => pool.openLeg(legs[name].receiver.slot, { path: legs[name].path, telephoneEventPt })));

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
 import type { LegCloseReport } from '../record/index.js';
-import { audioFileName, isoMicros, resizeWav, syncFile, writeSessionInfo } from '../storage/index.js';
+import { audioFileName, isoMicros, releaseMetadataRoom, resizeWav, syncFile, writeSessionInfo } from '../storage/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 import type { Session } from './session.js';
 
@@ -167,6 +167,7 @@ export async function finalizeSession(session: Session, deps: FinalizeDeps, endR
   info.stats = stats;
   if (session.errors.length > 0) info.errors = [...session.errors];
   try {
+    await releaseMetadataRoom(session.dir);
     await writeSessionInfo(session.dir, info);
   } catch (err) {
     // E.g. a full disk. The files are closed and playable; the session_info.json

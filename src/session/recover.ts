@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { WAV_HEADER_BYTES, audioFileName, isoMicros, resizeWav, sessionDir, writeSessionInfo } from '../storage/index.js';
+import { WAV_HEADER_BYTES, audioFileName, isoMicros, releaseMetadataRoom, resizeWav, sessionDir, writeSessionInfo } from '../storage/index.js';
 import type { SessionInfo } from '../storage/index.js';
 
 const SAMPLE_RATE = 8000;
@@ -71,6 +71,7 @@ export async function recoverSession(info: SessionInfo, deps: RecoverDeps): Prom
     end_time: isoMicros(endMs),
     duration_seconds: Math.round(longest / SAMPLE_RATE * 100) / 100,
   };
+  await releaseMetadataRoom(dir);
   await writeSessionInfo(dir, recovered);
   log.warn({ duration_seconds: recovered.duration_seconds }, `recovered session ${info.session_id} interrupted by a crash`);
   return recovered;

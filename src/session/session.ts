@@ -161,7 +161,8 @@ export class Session {
       packets: r.packets,
       bytes: r.bytes,
       recorded: c[LegCounter.RECORDED],
-      lost: c[LegCounter.LOST],
+      // The worker sees the sequence numbers dropped while paused as a gap: they were not lost.
+      lost: Math.max(0, c[LegCounter.LOST] - r.droppedPaused),
       duplicates: c[LegCounter.DUPLICATE],
       late: c[LegCounter.LATE],
       dropped: {

@@ -19,3 +19,4 @@ export { scanSessionsDir } from './scan.js';
 export type { ScanResult } from './scan.js';
 export { MIN_FREE_DISK_BYTES, diskSpace, isDiskTooFull } from './disk-space.js';
 export type { DiskSpace } from './disk-space.js';
+export { METADATA_RESERVE_FILE, releaseMetadataRoom, reserveMetadataRoom } from './metadata-reserve.js';

@@ -3,7 +3,7 @@
  * the same directory, fsync, rename), so a reader or a crash never sees half
  * a file.
  */
-import { open, rename, readFile } from 'node:fs/promises';
+import { open, rename, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SESSION_INFO_FILE } from './session-files.js';
 
@@ -48,12 +48,18 @@ export async function writeSessionInfo(dir: string, info: SessionInfo): Promise<
   const temp = `${target}.${process.pid}.${++tempCounter}.tmp`;
   const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(`${JSON.stringify(info, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (err) {
+    // A failed write (e.g. ENOSPC) leaves nothing behind: the old file stays whole.
+    await rm(temp, { force: true });
+    throw err;
   }
-  await rename(temp, target);
 }
 
 export async function readSessionInfo(dir: string): Promise<SessionInfo> {

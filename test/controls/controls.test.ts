@@ -143,6 +143,9 @@ test('pause with "silence": the paused span is silence in every file, the timeli
     }
   }
   assert.is(info.stats.incoming.dropped.paused + info.stats.incoming.recorded, call.incoming.sent, 'paused packets counted');
+  assert.ok(info.stats.incoming.dropped.paused > 0, 'some packets were dropped while paused');
+  assert.is(info.stats.incoming.lost, 0, 'packets dropped while paused are not counted as lost');
+  assert.is(info.stats.outgoing.lost, 0, 'nor on the other leg');
 });
 
 test('pause with "skip": the paused span is left out of every file and the legs stay aligned', async () => {

@@ -27,8 +27,8 @@ import { pollHealthz, readWavLoosely } from './support.js';
 import { readInfoFile } from '../helpers/session-info.js';
 
 const RTP_PORTS = '38800-38899';
-/** Left free for the two calls: ~1.5 s of their four legs (16 KB/s each), so they run out mid-call. */
-const HEADROOM_BYTES = 96 * 1024;
+/** Left free for the two calls: above the 64 KiB a call needs, their metadata reserves and ~1.5 s of their four legs (16 KB/s each), so they run out mid-call. */
+const HEADROOM_BYTES = 160 * 1024;
 
 let mountPoint = '';
 let mounted = false;
@@ -129,6 +129,9 @@ test('two calls run out of space mid-call: the server stays up, logs it once per
     assert.ok(Array.isArray(errors) && errors.some((e: unknown) => typeof e === 'string' && e.includes('ENOSPC')),
       `${c.id}: the metadata's errors name ENOSPC: ${JSON.stringify(errors)}`);
     assert.ok(res.body.stats.incoming.write_errors + res.body.stats.outgoing.write_errors > 0, `${c.id}: write_errors counted: ${JSON.stringify(res.body.stats)}`);
+    // Disk and answer agree: the final metadata was written (into the room kept for it), errors and all.
+    assert.equal(readInfoFile(sessionsDir, c.id), res.body, `${c.id}: session_info.json on disk is the hangup answer`);
+    assert.equal(readdirSync(path.join(sessionsDir, c.id)).filter((n) => n.endsWith('.tmp') || n.startsWith('.metadata-reserve')), [], `${c.id}: no temp file, no reserve left`);
   }
   for (const c of calls) {
     const lines = server.logs.filter((l) => l.msg.startsWith('recording write failed') && l.session_id === c.id);

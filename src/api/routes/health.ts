@@ -1,12 +1,14 @@
 /**
- * GET /healthz: ready and alive (SPEC §6); always open, even with --api-token.
+ * GET /healthz: ready and alive; always open, even with --api-token. 200
+ * "ok" while a new call would be taken, else 503 "unavailable" with the
+ * `reasons` (shutting_down, disk_full, no_free_ports) and Retry-After.
  * Active calls, the sessions directory's file system (free, used, total),
  * the recordings indexed, the worker pool and its rings.
  */
-import { statfs } from 'node:fs/promises';
 import Router from '@koa/router';
 import type { RecorderPool } from '../../pool/index.js';
 import type { SessionRegistry } from '../../session/index.js';
+import { diskSpace } from '../../storage/index.js';
 import type { RecordingsIndex } from '../../storage/index.js';
 
 export interface HealthDeps {
@@ -16,27 +18,19 @@ export interface HealthDeps {
   sessionsDir: string;
 }
 
-async function diskOf(dir: string): Promise<{ free_bytes: number; used_bytes: number; total_bytes: number } | null> {
-  try {
-    const s = await statfs(dir);
-    return {
-      free_bytes: s.bavail * s.bsize,
-      used_bytes: (s.blocks - s.bfree) * s.bsize,
-      total_bytes: s.blocks * s.bsize,
-    };
-  } catch {
-    return null;
-  }
-}
-
 export function healthRoutes(deps: HealthDeps): Router {
   const router = new Router();
   router.get('/healthz', async (ctx) => {
+    // 503 whenever a new call would be refused, so a load balancer stops sending them.
+    const reasons = await deps.registry.refusals();
+    ctx.status = reasons.length === 0 ? 200 : 503;
+    if (reasons.length > 0) ctx.set('Retry-After', '5');
     ctx.body = {
-      status: 'ok',
+      status: reasons.length === 0 ? 'ok' : 'unavailable',
+      reasons,
       active_calls: deps.registry.size,
       recordings: deps.index.size,
-      disk: await diskOf(deps.sessionsDir),
+      disk: await diskSpace(deps.sessionsDir),
       workers: deps.pool.state(),
       rings: deps.pool.ringStats(),
     };
