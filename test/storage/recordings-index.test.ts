@@ -103,7 +103,8 @@ test('limit and offset page through the matches; total counts all of them', () =
 
 test('a recording: the SPEC §5 shape, size_mb = bytes / 1048576 to 2 decimals, path under the sessions dir', () => {
   const idx = sample();
-  assert.equal(idx.get('c'), {
+  const listed = idx.query({ ...all, callerId: '+1111', calledNumber: '+9000' }).recordings[0];
+  assert.equal(listed, {
     session_id: 'c',
     caller_id: '+1111',
     called_number: '+9000',
@@ -117,7 +118,10 @@ test('a recording: the SPEC §5 shape, size_mb = bytes / 1048576 to 2 decimals, 
       mixed_audio: { filename: 'mixed_x.wav', size_mb: 1.68, path: 'sessions/c/mixed_x.wav' },
     },
   });
-  assert.equal(idx.query({ ...all, callerId: '+1111', calledNumber: '+9000' }).recordings[0], idx.get('c'));
+  // get() is the listed object over all of session_info.json (GET /api/recordings/:id).
+  const one = idx.get('c')!;
+  for (const [key, value] of Object.entries(listed)) assert.equal(one[key as keyof typeof one], value, `get('c').${key}`);
+  assert.equal(one.files, idx.info('c')!.files, 'and the metadata the listing leaves out');
   assert.is(idx.get('nope'), null);
 });
 

@@ -135,7 +135,6 @@ const healthExample: JsonObject = {
     { capacity: 33554432, used: 184, highWater: 20064 },
     { capacity: 33554432, used: 0, highWater: 17328 },
   ],
-  rtp_io: 'native',
 };
 
 // ----------------------------------------------------------------- schemas
@@ -495,7 +494,6 @@ const schemas: Record<string, JsonObject> = {
         description: 'One packet ring per drain loop: capacity, bytes used now, most ever used.',
         items: { type: 'object', additionalProperties: true },
       },
-      rtp_io: { type: 'string', enum: ['native', 'dgram'], description: 'How RTP is received (`--rtp-io`).' },
     },
     additionalProperties: true,
   },
