@@ -13,7 +13,7 @@ export type { AudioKind } from './session-files.js';
 export { writeSessionInfo, readSessionInfo } from './session-info.js';
 export type { SessionInfo, SessionFiles, SessionStatus, LegStats } from './session-info.js';
 export { updateSessionInfo, updateListedSessionInfo } from './session-info-update.js';
-export { RecordingsIndex } from './recordings-index.js';
+export { RECORDING_STATUSES, RecordingsIndex } from './recordings-index.js';
 export type { Recording, RecordingQuery, AudioFileEntry } from './recordings-index.js';
 export { scanSessionsDir } from './scan.js';
 export type { ScanResult } from './scan.js';

@@ -116,13 +116,8 @@ export class RecordingsIndex {
     return true;
   }
 
-  /** GET /api/recordings/:id and the webhook body: the detail (see `detail`). */
+  /** The recording with all of its session_info.json: GET /api/recordings/:id and the webhook body. */
   get(sessionId: string): RecordingDetail | null {
-    return this.detail(sessionId);
-  }
-
-  /** The recording with all of its session_info.json (GET /api/recordings/:id). */
-  detail(sessionId: string): RecordingDetail | null {
     const entry = this.#byId.get(sessionId);
     if (entry === undefined) return null;
     // The listing's fields win over the same names in the file (they are derived from it).

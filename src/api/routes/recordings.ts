@@ -10,8 +10,7 @@ import Router from '@koa/router';
 import { callrecError } from '../../errors.js';
 import type { RecordingDeleter } from '../../retention/index.js';
 import type { RecordingQuery, RecordingsIndex } from '../../storage/index.js';
-import { isValidSessionId } from '../../storage/index.js';
-import { RECORDING_STATUSES } from '../../storage/recordings-index.js';
+import { RECORDING_STATUSES, isValidSessionId } from '../../storage/index.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -97,7 +96,7 @@ export function recordingRoutes(index: RecordingsIndex, deleter: RecordingDelete
 
   router.get('/api/recordings/:id', (ctx) => {
     const id = validId(ctx.params.id);
-    const recording = index.detail(id);
+    const recording = index.get(id);
     if (recording === null) throw callrecError('CALLREC_ERR_NOT_FOUND', `no recording "${id}"`);
     ctx.body = { status: 'success', recording };
   });
