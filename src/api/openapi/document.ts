@@ -143,6 +143,16 @@ const partyString: JsonObject = { type: 'string', minLength: 1, maxLength: 128, 
 const isoTime: JsonObject = { type: 'string', format: 'date-time', description: 'ISO 8601, UTC, with microseconds.' };
 const counter: JsonObject = { type: 'integer', minimum: 0 };
 
+/** A `{"status": "success", …}` answer whose other fields are all required. */
+function successAnswer(properties: Record<string, JsonObject>): JsonObject {
+  return {
+    type: 'object',
+    required: ['status', ...Object.keys(properties)],
+    properties: { status: { const: 'success' }, ...properties },
+    additionalProperties: false,
+  };
+}
+
 const schemas: Record<string, JsonObject> = {
   Error: {
     type: 'object',
@@ -187,17 +197,11 @@ const schemas: Record<string, JsonObject> = {
     },
     additionalProperties: false,
   },
-  SessionCreated: {
-    type: 'object',
-    required: ['status', 'session_id', 'start_time', 'rtp'],
-    properties: {
-      status: { const: 'success' },
+  SessionCreated: successAnswer({
       session_id: { type: 'string' },
       start_time: isoTime,
       rtp: ref('RtpEndpoints'),
-    },
-    additionalProperties: false,
-  },
+  }),
   LegStats: {
     type: 'object',
     description: 'Counters of one leg. `dropped` counts packets dropped, by reason.',
@@ -240,18 +244,8 @@ const schemas: Record<string, JsonObject> = {
     },
     additionalProperties: true,
   },
-  SessionList: {
-    type: 'object',
-    required: ['status', 'sessions'],
-    properties: { status: { const: 'success' }, sessions: { type: 'array', items: ref('LiveSession') } },
-    additionalProperties: false,
-  },
-  SessionAnswer: {
-    type: 'object',
-    required: ['status', 'session'],
-    properties: { status: { const: 'success' }, session: ref('LiveSession') },
-    additionalProperties: false,
-  },
+  SessionList: successAnswer({ sessions: { type: 'array', items: ref('LiveSession') } }),
+  SessionAnswer: successAnswer({ session: ref('LiveSession') }),
   PauseRequest: {
     type: 'object',
     properties: {
@@ -447,28 +441,12 @@ const schemas: Record<string, JsonObject> = {
     },
     additionalProperties: true,
   },
-  RecordingList: {
-    type: 'object',
-    required: ['status', 'total_recordings', 'recordings'],
-    properties: {
-      status: { const: 'success' },
+  RecordingList: successAnswer({
       total_recordings: { ...counter, description: 'Every match, not only this page.' },
       recordings: { type: 'array', items: ref('Recording') },
-    },
-    additionalProperties: false,
-  },
-  RecordingAnswer: {
-    type: 'object',
-    required: ['status', 'recording'],
-    properties: { status: { const: 'success' }, recording: ref('RecordingDetail') },
-    additionalProperties: false,
-  },
-  Deleted: {
-    type: 'object',
-    required: ['status', 'session_id', 'message'],
-    properties: { status: { const: 'success' }, session_id: { type: 'string' }, message: { type: 'string' } },
-    additionalProperties: false,
-  },
+  }),
+  RecordingAnswer: successAnswer({ recording: ref('RecordingDetail') }),
+  Deleted: successAnswer({ session_id: { type: 'string' }, message: { type: 'string' } }),
   Health: {
     type: 'object',
     description: '`status` is `ok` with 200, `unavailable` with 503; `reasons` says why the node would refuse a call now.',
