@@ -12,7 +12,7 @@ import type { PortPool } from '../ingest/index.js';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
 import { MIN_FREE_DISK_BYTES, diskSpace, isDiskTooFull, isValidSessionId, writeSessionInfo } from '../storage/index.js';
-import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
+import type { DiskSpace, RecordingsIndex, SessionInfo } from '../storage/index.js';
 import { addExtraStream, discardRecording, pauseRecording, resumeRecording } from './controls.js';
 import { createSession } from './create-session.js';
 import type { CreateSessionRequest } from './create-session.js';
@@ -91,7 +91,7 @@ export class SessionRegistry {
   async refusals(): Promise<Refusal[]> {
     const reasons: Refusal[] = [];
     if (!this.#accepting) reasons.push('shutting_down');
-    if (isDiskTooFull(await diskSpace(this.#deps.config.sessionsDir))) reasons.push('disk_full');
+    if ((await this.#diskTooFull()) !== null) reasons.push('disk_full');
     if (this.#deps.ports.available() < PORTS_PER_CALL) reasons.push('no_free_ports');
     return reasons;
   }
@@ -114,9 +114,9 @@ export class SessionRegistry {
     }
     this.#reserved.add(id);
     try {
-      const space = await diskSpace(this.#deps.config.sessionsDir);
-      if (isDiskTooFull(space)) {
-        throw callrecError('CALLREC_ERR_STORAGE', `the sessions directory's disk is full (${space?.free_bytes} bytes free, a call needs ${MIN_FREE_DISK_BYTES})`);
+      const full = await this.#diskTooFull();
+      if (full !== null) {
+        throw callrecError('CALLREC_ERR_STORAGE', `the sessions directory's disk is full (${full.free_bytes} bytes free, a call needs ${MIN_FREE_DISK_BYTES})`);
       }
       const session = await createSession(this.#deps, id, req);
       this.#active.set(id, session);
@@ -214,6 +214,12 @@ export class SessionRegistry {
   stopTimeoutSweep(): void {
     if (this.#sweep !== null) clearInterval(this.#sweep);
     this.#sweep = null;
+  }
+
+  /** The sessions directory's disk space when it is too little for a new call, else null. */
+  async #diskTooFull(): Promise<DiskSpace | null> {
+    const space = await diskSpace(this.#deps.config.sessionsDir);
+    return isDiskTooFull(space) ? space : null;
   }
 
   #activeOr404(id: string): Session {
