@@ -43,14 +43,44 @@ function webhookTestBackoff(): { initialDelayMs: number; maxDelayMs: number } | 
   return Number.isFinite(ms) && ms > 0 ? { initialDelayMs: ms, maxDelayMs: ms * 8 } : undefined;
 }
 
+/**
+ * mkdir -p without { recursive: true }: Node's loops forever where mkdir
+ * answers ENOENT with the parent present (/proc/foo), and reports ENOENT,
+ * not EROFS, on a read-only file system. Each level is tried once.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    await makeDirs(parent);
+  }
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+const FS_REASONS: Record<string, string> = {
+  EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
+  ENOTDIR: 'a path component is not a directory', ENOSPC: 'no space left on device', ENOENT: 'cannot be created there',
+};
+
 async function checkSessionsDir(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirs(path.resolve(dir));
     const probe = path.join(dir, `.callrec-write-test-${process.pid}`);
     await writeFile(probe, '');
     await unlink(probe);
   } catch (err) {
-    throw callrecError('CALLREC_ERR_CONFIG', `--sessions-dir: ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === undefined ? (err as Error).message : `${FS_REASONS[code] ?? code} (${code})`;
+    throw callrecError('CALLREC_ERR_CONFIG', `--sessions-dir: ${dir} is not writable: ${reason}`);
   }
 }
 

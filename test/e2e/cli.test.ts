@@ -95,6 +95,11 @@ test('an unwritable --sessions-dir (under a regular file) exits 2 with one line'
   assert.is(readFileSync(file, 'utf8'), 'not a directory\n');
 });
 
+test('regression (issue 11, defect 10: mkdir -p looped forever): --sessions-dir /proc/foo exits 2 with one line', async () => {
+  const res = await runCli([...baseArgs('/proc/callrec-test-sessions')], { timeoutMs: 8000 });
+  assertConfigError(res, '/proc sessions dir', /sessions-dir.*\/proc\/callrec-test-sessions/);
+});
+
 test('an --http-port already in use exits 2 with one line', async () => {
   const port = await occupyPort();
   const dir = path.join(makeTempDir('cli-port-in-use'), 'sessions');
