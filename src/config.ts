@@ -19,6 +19,8 @@ export interface Config {
   readonly workers: number;
   readonly apiToken: string | null;
   readonly rtpTimeoutSeconds: number;
+  /** How RTP is read: the native batch receiver, node:dgram, or native where it loaded (auto). */
+  readonly rtpIo: 'auto' | 'native' | 'dgram';
   readonly retentionDays: number | null;
   readonly logLevel: string;
   /** Also write stereo_*.wav (left = incoming, right = outgoing) at hangup. */
@@ -61,6 +63,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   workers: { env: 'CALLREC_WORKERS', help: 'recording worker threads (default: cores - 1, at least 1)' },
   'api-token': { env: 'CALLREC_API_TOKEN', help: 'require "Authorization: Bearer <token>" on /api/* and /metrics' },
   'rtp-timeout': { env: 'CALLREC_RTP_TIMEOUT', default: '60', help: 'seconds without RTP on both legs that end a call' },
+  'rtp-io': { env: 'CALLREC_RTP_IO', default: 'auto', help: 'RTP receive path: native (epoll + recvmmsg), dgram (node:dgram) or auto' },
   'retention-days': { env: 'CALLREC_RETENTION_DAYS', help: 'delete finished recordings older than this (default: keep)' },
   'log-level': { env: 'CALLREC_LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug or trace' },
   stereo: { env: 'CALLREC_STEREO', boolean: true, help: 'also write stereo_*.wav (left = incoming, right = outgoing)' },
@@ -208,6 +211,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (!LOG_LEVELS.has(logLevel)) fail(`--log-level: "${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`);
   const rtpHost = get('rtp-host') as string;
   const token = get('api-token');
+  const rtpIo = get('rtp-io') as string;
+  if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') fail(`--rtp-io: "${rtpIo}" is not one of auto, native, dgram`);
 
   const config: Config = {
     httpHost: get('http-host') as string,
@@ -221,6 +226,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     workers,
     apiToken: token === undefined ? null : token,
     rtpTimeoutSeconds: parsePositive('rtp-timeout', get('rtp-timeout') as string, false),
+    rtpIo,
     retentionDays: retention === undefined ? null : parsePositive('retention-days', retention, false),
     logLevel,
     stereo: getSwitch('stereo'),

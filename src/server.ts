@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createApp } from './api/index.js';
 import type { Config } from './config.js';
 import { callrecError } from './errors.js';
-import { PortPool } from './ingest/index.js';
+import { PortPool, chooseRtpIo } from './ingest/index.js';
 import type { Logger } from './log.js';
 import { RecorderMetrics } from './metrics/index.js';
 import { RecorderPool } from './pool/index.js';
@@ -95,6 +95,8 @@ function listen(server: http.Server, host: string, port: number): Promise<number
 
 export async function startRecorder(config: Config, log: Logger): Promise<Recorder> {
   await checkSessionsDir(config.sessionsDir);
+  const rtpIo = chooseRtpIo(config.rtpIo);
+  if (rtpIo.warning !== null) log.warn(rtpIo.warning);
   const ports = new PortPool(config.rtpPortMin, config.rtpPortMax);
   const index = new RecordingsIndex(config.sessionsDir);
   const pool = new RecorderPool({
@@ -183,7 +185,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   registry.startTimeoutSweep();
   const retention = config.retentionDays === null ? null : new RetentionSweeper({ index, deleter, retentionDays: config.retentionDays, log });
   retention?.start();
-  log.info({ http: `${config.httpHost}:${httpPort}`, rtp_ports: `${config.rtpPortMin}-${config.rtpPortMax}`, workers: config.workers }, 'callrec ready');
+  log.info({ http: `${config.httpHost}:${httpPort}`, rtp_ports: `${config.rtpPortMin}-${config.rtpPortMax}`, workers: config.workers, rtp_io: rtpIo.io }, 'callrec ready');
 
   let closing: Promise<void> | null = null;
   const close = () => {

@@ -1,6 +1,7 @@
 /**
- * One leg's UDP socket on the main thread: the hot path. Per datagram it does
- * the least possible: check the source (latching, SPEC §3), stamp the arrival
+ * One leg's UDP socket on the main thread through node:dgram (`--rtp-io
+ * dgram`, the portable path). Per datagram it does the least possible: the
+ * rules in receiver.ts (RTCP, size and version, latching), stamp the arrival
  * time, copy the datagram into the leg's ring, count. No Promise, no
  * postMessage, no I/O, no allocation of ours. A full ring drops and counts.
  */
@@ -9,41 +10,43 @@ import { performance } from 'node:perf_hooks';
 import type { RingProducer } from '../ring/index.js';
 import { MAX_PACKET_BYTES } from '../ring/index.js';
 import { RtpParseResult, createRtpHeader, parseRtpHeader } from '../rtp/index.js';
+import { kernelDrops } from './kernel-drops.js';
+import { RELATCH_RUN, RELATCH_SILENCE_MS, isLatchingPayloadType, isRtcp } from './receiver.js';
+import type { RtpReceiver } from './receiver.js';
 
 const SAMPLES_PER_MS = 8;
 /** Kernel receive buffer per socket: absorbs bursts while the event loop is busy. */
-const RECV_BUFFER_BYTES = 256 * 1024;
+export const RECV_BUFFER_BYTES = 256 * 1024;
 const MIN_RTP_BYTES = 12;
-/** Scratch for the one full parse a leg does on the main thread (its first packet). */
-const latchHeader = createRtpHeader();
+/** Scratch for the full parses the main thread does (latching candidates only). */
+const scratch = createRtpHeader();
 /** First byte's top two bits for RTP version 2. */
 const RTP_V2_BITS = 0x80;
 
-export interface LegReceiverCounters {
-  packets: number;
-  bytes: number;
-  droppedRingFull: number;
-  droppedWrongSource: number;
-  droppedMalformed: number;
-}
-
-export class LegReceiver implements LegReceiverCounters {
+export class LegReceiver implements RtpReceiver {
   readonly slot: number;
   readonly port: number;
   packets = 0;
   bytes = 0;
   droppedRingFull = 0;
   droppedWrongSource = 0;
-  /** Too short, too long or not version 2; the worker counts the subtler cases. */
   droppedMalformed = 0;
-  /** Dropped on arrival because recording is paused (PCI) or the call was discarded. */
   droppedPaused = 0;
-  /** While true, datagrams are counted and dropped: they never reach the ring or the disk. */
+  droppedRtcp = 0;
+  relatched = 0;
   paused = false;
-  /** performance.now() of the last accepted packet, or 0. */
   lastPacketAt = 0;
   sourceAddress: string | null = null;
   sourcePort = 0;
+  /** A source that may take the leg over (rule 4): its run so far. */
+  #candidateAddress: string | null = null;
+  #candidatePort = 0;
+  #candidateSsrc = 0;
+  #candidateNextSeq = 0;
+  #candidateRun = 0;
+  /** Kernel drops read before the socket closed (the socket's row goes with it). */
+  #kernelDropsAtClose = -1;
+  #closed = false;
   readonly #socket: dgram.Socket;
   readonly #producer: RingProducer;
   /** performance.now() at the session's start_time: arrival times count from here. */
@@ -60,7 +63,10 @@ export class LegReceiver implements LegReceiverCounters {
     });
   }
 
-  /** Bind to host:port; rejects with the OS error (EADDRINUSE, EACCES…). */
+  get droppedKernel(): number {
+    return this.#kernelDropsAtClose >= 0 ? this.#kernelDropsAtClose : kernelDrops(this.port);
+  }
+
   bind(host: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
@@ -81,44 +87,37 @@ export class LegReceiver implements LegReceiverCounters {
     this.#socket.on('message', (msg, rinfo) => this.#onDatagram(msg, rinfo));
   }
 
-  /**
-   * Leave `ms` out of this leg's timeline (a skipped pause): arrival times
-   * from now on count as if that span never happened.
-   */
   shiftOrigin(ms: number): void {
     this.#originMs += ms;
   }
 
-  /** Stop receiving. Packets already in the ring are still recorded. */
   close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#kernelDropsAtClose = kernelDrops(this.port);
     return new Promise((resolve) => {
       try {
         this.#socket.close(() => resolve());
       } catch {
-        resolve(); // already closed, or never bound
+        resolve(); // never bound
       }
     });
   }
 
   #onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const length = msg.length;
+    if (isRtcp(length, msg[0], msg[1])) {
+      this.droppedRtcp++;
+      return;
+    }
     if (length < MIN_RTP_BYTES || length > MAX_PACKET_BYTES || (msg[0] & 0xc0) !== RTP_V2_BITS) {
       this.droppedMalformed++;
       return;
     }
-    if (this.sourceAddress === null) {
-      // Only a well-formed RTP packet may claim the leg (checked once, before latching).
-      if (parseRtpHeader(msg, 0, length, latchHeader) !== RtpParseResult.OK) {
-        this.droppedMalformed++;
-        return;
-      }
-      this.sourceAddress = rinfo.address;
-      this.sourcePort = rinfo.port;
-    } else if (rinfo.port !== this.sourcePort || rinfo.address !== this.sourceAddress) {
-      this.droppedWrongSource++;
-      return;
-    }
     const now = performance.now();
+    if (rinfo.port !== this.sourcePort || rinfo.address !== this.sourceAddress) {
+      if (!this.#admit(msg, length, rinfo, now)) return;
+    }
     this.lastPacketAt = now;
     if (this.paused) {
       this.droppedPaused++;
@@ -131,5 +130,50 @@ export class LegReceiver implements LegReceiverCounters {
     } else {
       this.droppedRingFull++;
     }
+  }
+
+  /**
+   * A packet from a source that does not own the leg (or before any does):
+   * latch, re-latch, queue unlatched, or drop and count (rules 3 and 4).
+   */
+  #admit(msg: Buffer, length: number, rinfo: dgram.RemoteInfo, now: number): boolean {
+    if (parseRtpHeader(msg, 0, length, scratch) !== RtpParseResult.OK) {
+      this.droppedMalformed++;
+      return false;
+    }
+    const audio = isLatchingPayloadType(scratch.payloadType);
+    if (this.sourceAddress === null) {
+      if (audio) this.#latch(rinfo);
+      return true; // non-audio before any latch: the worker counts it
+    }
+    if (!audio || now - this.lastPacketAt < RELATCH_SILENCE_MS) {
+      this.#candidateRun = 0;
+      this.droppedWrongSource++;
+      return false;
+    }
+    const seq = scratch.sequenceNumber;
+    if (this.#candidateRun !== 0 && rinfo.port === this.#candidatePort && rinfo.address === this.#candidateAddress &&
+        scratch.ssrc === this.#candidateSsrc && seq === this.#candidateNextSeq) {
+      this.#candidateRun++;
+    } else {
+      this.#candidateAddress = rinfo.address;
+      this.#candidatePort = rinfo.port;
+      this.#candidateSsrc = scratch.ssrc;
+      this.#candidateRun = 1;
+    }
+    this.#candidateNextSeq = (seq + 1) & 0xffff;
+    if (this.#candidateRun < RELATCH_RUN) {
+      this.droppedWrongSource++;
+      return false;
+    }
+    this.relatched++;
+    this.#latch(rinfo);
+    return true;
+  }
+
+  #latch(rinfo: dgram.RemoteInfo): void {
+    this.sourceAddress = rinfo.address;
+    this.sourcePort = rinfo.port;
+    this.#candidateRun = 0;
   }
 }

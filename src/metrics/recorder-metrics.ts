@@ -54,7 +54,7 @@ export class RecorderMetrics {
     perLegCounter('callrec_rtp_packets_lost_total', 'Sequence numbers never received, per leg.', registers, snapshot, (t) => t.lost);
     new Counter({
       name: 'callrec_rtp_packets_dropped_total',
-      help: 'RTP packets dropped, per leg and reason (ring_full, wrong_source, malformed, unknown_payload_type, ...).',
+      help: 'RTP packets dropped, per leg and reason (ring_full, wrong_source, malformed, rtcp, kernel, unknown_payload_type, ...).',
       labelNames: ['leg', 'reason'],
       registers,
       collect() {

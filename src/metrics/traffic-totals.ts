@@ -5,7 +5,7 @@
  * "finished" in the same tick it leaves the registry, so a scrape never counts
  * it twice or not at all.
  */
-import type { LegReceiver } from '../ingest/index.js';
+import type { RtpReceiver } from '../ingest/index.js';
 import { LegCounter } from '../ring/index.js';
 import type { LegName, Session } from '../session/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
@@ -32,10 +32,12 @@ function emptyLeg(): LegTotals {
   return { datagrams: 0, packets: 0, bytes: 0, recorded: 0, lost: 0, dropped: new Map() };
 }
 
-/** The receiver's own counters: what it queued plus what it dropped before any worker saw it. */
-function datagramsOf(receiver: LegReceiver): number {
-  const r = receiver as LegReceiver & { droppedPaused?: number };
-  return r.packets + r.droppedRingFull + r.droppedWrongSource + r.droppedMalformed + (r.droppedPaused ?? 0);
+/**
+ * The receiver's own counters: what it queued plus what it dropped before any
+ * worker saw it (the kernel's drops never reached the receiver: not counted).
+ */
+function datagramsOf(r: RtpReceiver): number {
+  return r.packets + r.droppedRingFull + r.droppedWrongSource + r.droppedMalformed + r.droppedPaused + r.droppedRtcp;
 }
 
 function addLeg(into: Map<string, LegTotals>, leg: string, stats: LegStats, datagrams: number): void {

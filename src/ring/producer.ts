@@ -1,7 +1,9 @@
 /**
  * Producer side of the packet ring (see layout.ts). Owned by the main thread.
  * Never blocks: a push that does not fit returns false and the caller counts
- * the drop. Allocates nothing per push.
+ * the drop. Allocates nothing per push. The native receiver
+ * (native/rtp_receiver.c) pushes packets into the same ring from the same
+ * thread, so WRITE and HIGH_WATER are read back from the ring, never cached.
  */
 import {
   controlReserveBytes,
@@ -19,34 +21,33 @@ import {
 
 export class RingProducer {
   readonly capacity: number;
+  /** The ring's shared memory (the native receiver writes into it too). */
+  readonly buffer: SharedArrayBuffer;
   readonly #ctrl: Int32Array;
   readonly #u8: Uint8Array;
   readonly #u32: Uint32Array;
   readonly #mask: number;
   /** Free bytes packets must leave for control records. */
   readonly #reserve: number;
-  /** Our own copy of WRITE: we are its only writer. */
-  #write = 0;
-  #highWater = 0;
 
   constructor(sab: SharedArrayBuffer) {
     this.capacity = ringCapacity(sab);
+    this.buffer = sab;
     this.#ctrl = new Int32Array(sab, 0, RING_DATA_OFFSET / 4);
     this.#u8 = new Uint8Array(sab, RING_DATA_OFFSET);
     this.#u32 = new Uint32Array(sab, RING_DATA_OFFSET);
     this.#mask = this.capacity - 1;
     this.#reserve = controlReserveBytes(this.capacity);
-    this.#write = Atomics.load(this.#ctrl, RING_WORD_WRITE) >>> 0;
   }
 
   /** Bytes currently queued (consumer not yet done with them). */
   used(): number {
-    return (this.#write - (Atomics.load(this.#ctrl, RING_WORD_READ) >>> 0)) >>> 0;
+    return ((Atomics.load(this.#ctrl, RING_WORD_WRITE) >>> 0) - (Atomics.load(this.#ctrl, RING_WORD_READ) >>> 0)) >>> 0;
   }
 
   /** The most bytes ever queued at once. */
   highWater(): number {
-    return this.#highWater;
+    return Atomics.load(this.#ctrl, RING_WORD_HIGH_WATER) >>> 0;
   }
 
   /** Queue one RTP datagram for `slot`. False (nothing written) when full. */
@@ -67,7 +68,7 @@ export class RingProducer {
   #push(type: RecordType, slot: number, arrival: number, src: Uint8Array | null, length: number, reserve: number): boolean {
     const size = recordBytes(length);
     const read = Atomics.load(this.#ctrl, RING_WORD_READ) >>> 0;
-    let write = this.#write;
+    let write = Atomics.load(this.#ctrl, RING_WORD_WRITE) >>> 0;
     let pos = write & this.#mask;
     const tail = this.capacity - pos;
     const skip = tail < size ? tail : 0;
@@ -85,13 +86,11 @@ export class RingProducer {
     this.#u32[w + 2] = arrival;
     if (src !== null && length !== 0) this.#u8.set(src, pos + RECORD_HEADER_BYTES);
     write = (write + size) >>> 0;
-    this.#write = write;
     // Publish: the store makes the record's bytes visible before WRITE moves.
     Atomics.store(this.#ctrl, RING_WORD_WRITE, write | 0);
 
     const nowUsed = used + size + skip;
-    if (nowUsed > this.#highWater) {
-      this.#highWater = nowUsed;
+    if (nowUsed > (Atomics.load(this.#ctrl, RING_WORD_HIGH_WATER) >>> 0)) {
       Atomics.store(this.#ctrl, RING_WORD_HIGH_WATER, nowUsed);
     }
     return true;

@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { callrecError } from '../errors.js';
-import type { LegReceiver } from '../ingest/index.js';
+import type { RtpReceiver } from '../ingest/index.js';
 import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/index.js';
 import { audioFileName, isoMicros, sessionDir, reserveMetadataRoom, writeSessionInfo } from '../storage/index.js';
 import { baseInfo } from './finalize.js';
@@ -35,7 +35,7 @@ const STORAGE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EACCES']);
 export async function createSession(deps: LegDeps, id: string, req: CreateSessionRequest): Promise<Session> {
   const { config, pool, ports } = deps;
   const dir = sessionDir(config.sessionsDir, id);
-  const receivers: LegReceiver[] = [];
+  const receivers: RtpReceiver[] = [];
   let dirMade = false;
   try {
     try {

@@ -5,8 +5,8 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { callrecError } from '../errors.js';
-import { LegReceiver } from '../ingest/index.js';
-import type { PortPool } from '../ingest/index.js';
+import { createReceiver } from '../ingest/index.js';
+import type { PortPool, RtpReceiver } from '../ingest/index.js';
 import type { RecorderPool } from '../pool/index.js';
 import type { SessionLeg } from './session.js';
 
@@ -20,13 +20,13 @@ export interface LegDeps {
 }
 
 /** Bind a free even port; 503 (CALLREC_ERR_NO_PORTS) when none can be had. */
-export async function bindLegReceiver(deps: LegDeps, startPerfMs: number): Promise<LegReceiver> {
+export async function bindLegReceiver(deps: LegDeps, startPerfMs: number): Promise<RtpReceiver> {
   const { config, pool, ports } = deps;
   for (let attempt = 0; attempt < BIND_ATTEMPTS; attempt++) {
     const port = ports.take();
     if (port === null) break;
     const slot = ports.slotOf(port);
-    const receiver = new LegReceiver(slot, port, pool.producerFor(slot), startPerfMs);
+    const receiver = createReceiver(slot, port, pool.producerFor(slot), startPerfMs);
     try {
       await receiver.bind(config.rtpHost);
       return receiver;
@@ -40,12 +40,12 @@ export async function bindLegReceiver(deps: LegDeps, startPerfMs: number): Promi
   throw callrecError('CALLREC_ERR_NO_PORTS');
 }
 
-export function makeLeg(name: string, receiver: LegReceiver, pool: RecorderPool, dir: string, fileName: string): SessionLeg {
+export function makeLeg(name: string, receiver: RtpReceiver, pool: RecorderPool, dir: string, fileName: string): SessionLeg {
   return { name, fileKey: `${name}_audio`, receiver, counters: pool.counterView(receiver.slot), fileName, path: path.join(dir, fileName) };
 }
 
 /** Close receivers of a session that never started, and give their ports back. */
-export async function releaseReceivers(receivers: readonly LegReceiver[], ports: PortPool): Promise<void> {
+export async function releaseReceivers(receivers: readonly RtpReceiver[], ports: PortPool): Promise<void> {
   for (const receiver of receivers) {
     await receiver.close();
     ports.release(receiver.port);

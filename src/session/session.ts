@@ -4,7 +4,7 @@
  * metadata; hangup() may be called by the API, the RTP timeout, SIP BYE or
  * shutdown, in any order and any number of times, and finalizes once.
  */
-import type { LegReceiver } from '../ingest/index.js';
+import type { RtpReceiver } from '../ingest/index.js';
 import { LegCounter } from '../ring/index.js';
 import type { LegStats, SessionInfo } from '../storage/index.js';
 
@@ -28,7 +28,7 @@ export interface SessionLeg {
   name: string;
   /** Its key in session_info.json `files`: `<name>_audio`. */
   fileKey: string;
-  receiver: LegReceiver;
+  receiver: RtpReceiver;
   /** Live counters the worker writes (see ring/leg-counters.ts). */
   counters: Uint32Array;
   fileName: string;
@@ -173,7 +173,10 @@ export class Session {
         before_start: c[LegCounter.BEFORE_START],
         paused: r.droppedPaused,
         too_late: c[LegCounter.TOO_LATE],
+        rtcp: r.droppedRtcp,
+        kernel: r.droppedKernel,
       },
+      relatched: r.relatched,
       telephone_events: c[LegCounter.TELEPHONE_EVENT],
       comfort_noise: c[LegCounter.COMFORT_NOISE],
       reanchored: c[LegCounter.REANCHORED],

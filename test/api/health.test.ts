@@ -28,6 +28,9 @@ test('free ports: 200 "ok" with no reasons', async () => {
   assert.is(res.status, 200);
   assert.is(res.body.status, 'ok');
   assert.equal(res.body.reasons, []);
+  // npm test runs with a receive path chosen (scripts/test.mjs): the recorder must really use it.
+  assert.is(res.body.rtp_io, process.env.CALLREC_TEST_RTP_IO ?? res.body.rtp_io, 'the receive path in use');
+  assert.ok(['native', 'dgram'].includes(res.body.rtp_io), res.text);
 });
 
 test('the last ports taken: 503 no_free_ports, as POST /api/sessions answers; 200 again after the hangup', async () => {

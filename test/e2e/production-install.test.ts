@@ -6,7 +6,8 @@
  * - SIGTERM sent to npm (what systemd, Docker or Kubernetes send to the
  *   process they started) reaches the recorder: the active call is finalized,
  *   npm exits with the recorder's 0 and nothing is left holding the ports.
- * RTP ports 42000-42099. The install is offline, from npm's cache, which the
+ * The install builds the native receiver as a user's does (where a
+ * compiler is present). RTP ports 42000-42099. The install is offline, from npm's cache, which the
  * `npm ci` before `npm test` has filled.
  */
 import { spawn } from 'node:child_process';
@@ -46,10 +47,11 @@ function bindable(port: number): Promise<boolean> {
 
 setupSuite(test, async () => {
   installDir = makeTempDir('production');
-  for (const entry of ['package.json', 'package-lock.json', 'scripts', 'dist']) {
+  for (const entry of ['package.json', 'package-lock.json', 'scripts', 'dist', 'native', 'binding.gyp']) {
     cpSync(path.join(REPO, entry), path.join(installDir, entry), { recursive: true });
   }
-  const install = await run('npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], installDir);
+  // With scripts: npm ci builds the native receiver here too (or says why not and installs anyway).
+  const install = await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], installDir);
   if (install.code !== 0) throw new Error(`npm ci --omit=dev failed:\n${install.output}`);
 });
 

@@ -75,6 +75,9 @@ export class ServerProcess {
    */
   constructor(args: readonly string[], cwd: string | undefined, env: Record<string, string> = {}, launch?: Launch) {
     assertBuilt();
+    // `npm test` runs the RTP suites once per receive path (scripts/test.mjs).
+    const io = process.env.CALLREC_TEST_RTP_IO;
+    if (io !== undefined && !args.includes('--rtp-io')) args = [...args, '--rtp-io', io];
     this.args = args;
     const [command, ...prefix] = launch?.command ?? [process.execPath, ...NODE_FLAGS, MAIN_JS];
     this.child = spawn(command, [...prefix, ...args], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });

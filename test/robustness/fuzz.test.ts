@@ -69,6 +69,8 @@ test.after(async () => {
 // ---- reference classification (RFC 3550 §5.1; callrec's README for where each is counted) ----
 
 type Verdict =
+  /** RTCP on the RTP port (RFC 5761 §4: V=2, second byte 192..223): counted rtcp from any source. */
+  | 'rtcp'
   /** Under 12 bytes, over 2048, or not version 2: dropped on arrival, before latching. */
   | 'malformed-on-arrival'
   /** Version 2 but CSRC / extension / padding lengths do not add up. */
@@ -81,6 +83,7 @@ type Verdict =
   | 'unknown-payload-type';
 
 function classify(d: Uint8Array): Verdict {
+  if (d.length >= 8 && d[0] >> 6 === 2 && d[1] >= 192 && d[1] <= 223) return 'rtcp';
   if (d.length < 12 || d.length > MAX_RTP || d[0] >> 6 !== 2) return 'malformed-on-arrival';
   const cc = d[0] & 0x0f;
   let header = 12 + 4 * cc;
@@ -263,16 +266,23 @@ interface Expected {
   malformed: number;
   wrongSource: number;
   unknownPayloadType: number;
+  rtcp: number;
 }
 
 function tally(expected: Expected, d: Uint8Array, sameSource: boolean): void {
   const verdict = classify(d);
+  if (verdict === 'rtcp') {
+    expected.rtcp++;
+    return;
+  }
   if (verdict === 'malformed-on-arrival') {
     expected.malformed++;
     return;
   }
   if (!sameSource) {
-    expected.wrongSource++;
+    // A stranger's datagram is parsed before it is turned away (it might take the leg over).
+    if (verdict === 'malformed-lengths') expected.malformed++;
+    else expected.wrongSource++;
     return;
   }
   expected.packets++;
@@ -318,8 +328,8 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
   const next = createPrng(SEED);
   const others = [await openSocket(), await openSocket(), await openSocket()];
   const expected: Record<'incoming' | 'outgoing', Expected> = {
-    incoming: { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0 },
-    outgoing: { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0 },
+    incoming: { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0, rtcp: 0 },
+    outgoing: { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0, rtcp: 0 },
   };
   /** One datagram to send; `counts`: the leg whose main-thread counter (packets or wrong_source) it will raise. */
   interface Send {
@@ -331,13 +341,15 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
     const leg = legs[name];
     for (const d of fuzzStream(next, SAME_SOURCE_PER_LEG, leg, true)) {
       tally(expected[name], d, true);
-      sends.push({ send: () => leg.sendRaw(d), counts: classify(d) === 'malformed-on-arrival' ? null : name });
+      sends.push({ send: () => leg.sendRaw(d), counts: classify(d) === 'malformed-on-arrival' || classify(d) === 'rtcp' ? null : name });
     }
     let i = 0;
     for (const d of fuzzStream(next, OTHER_SOURCE_PER_LEG, leg, false)) {
       tally(expected[name], d, false);
       const from = others[i++ % others.length];
-      sends.push({ send: () => from.send(d, leg.port, '127.0.0.1'), counts: classify(d) === 'malformed-on-arrival' ? null : name });
+      const verdict = classify(d);
+      const counted = verdict !== 'malformed-on-arrival' && verdict !== 'rtcp' && verdict !== 'malformed-lengths';
+      sends.push({ send: () => from.send(d, leg.port, '127.0.0.1'), counts: counted ? name : null });
     }
   }
   for (const d of fuzzStream(next, UNALLOCATED, legs.incoming, false)) {
@@ -348,7 +360,7 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
     sends.push({ send: () => from.send(d, port, '127.0.0.1'), counts: null });
   }
   for (const name of ['incoming', 'outgoing'] as const) {
-    assert.ok(expected[name].malformed > 1000 && expected[name].wrongSource > 1000 && expected[name].unknownPayloadType > 500,
+    assert.ok(expected[name].malformed > 1000 && expected[name].wrongSource > 1000 && expected[name].unknownPayloadType > 500 && expected[name].rtcp > 100,
       `the generator covers every reason: ${JSON.stringify(expected[name])}`);
   }
   // Shuffle (seeded) so targets and sources interleave.
@@ -415,12 +427,13 @@ test('30,000 random and mutated datagrams: the server stays up, counts each by r
       malformed: want.malformed - got.dropped.malformed,
       wrongSource: want.wrongSource - got.dropped.wrong_source,
       unknownPayloadType: want.unknownPayloadType - got.dropped.unknown_payload_type,
+      rtcp: want.rtcp - (got.dropped as { rtcp: number }).rtcp,
     };
     for (const [reason, n] of Object.entries(missing)) {
       assert.ok(n >= 0 && n <= (drops as number), `${reason}: ${n} fewer counted than sent (kernel drops ${drops}). ${summary}`);
     }
     assert.ok(missing.packets + missing.wrongSource <= (drops as number), `more missing than the kernel dropped. ${summary}`);
-    if (drops === 0) assert.equal(missing, { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0 }, `exact counts. ${summary}`);
+    if (drops === 0) assert.equal(missing, { packets: 0, malformed: 0, wrongSource: 0, unknownPayloadType: 0, rtcp: 0 }, `exact counts. ${summary}`);
     assert.is(got.recorded, valid, `recorded = the valid packets sent. ${summary}`);
     assert.is(got.dropped.ring_full, 0, `ring_full. ${summary}`);
     assert.is(got.comfort_noise, 0, `comfort_noise. ${summary}`);

@@ -62,7 +62,8 @@ const legStatsExample: JsonObject = {
   lost: 4,
   duplicates: 2,
   late: 1,
-  dropped: { ring_full: 0, wrong_source: 0, malformed: 0, unknown_payload_type: 0, before_start: 0, paused: 0, too_late: 0 },
+  dropped: { ring_full: 0, wrong_source: 0, malformed: 0, unknown_payload_type: 0, before_start: 0, paused: 0, too_late: 0, rtcp: 0, kernel: 0 },
+  relatched: 0,
   telephone_events: 0,
   comfort_noise: 0,
   reanchored: 0,
@@ -126,6 +127,7 @@ const liveSessionExample: JsonObject = {
 const healthExample: JsonObject = {
   status: 'ok',
   reasons: [],
+  rtp_io: 'native',
   active_calls: 12,
   recordings: 5310,
   disk: { free_bytes: 412316860416, used_bytes: 87683139584, total_bytes: 500000000000 },
@@ -215,9 +217,10 @@ const schemas: Record<string, JsonObject> = {
       late: counter,
       dropped: {
         type: 'object',
-        description: 'By reason: `ring_full`, `wrong_source`, `malformed`, `unknown_payload_type`, `before_start`, `paused`, `too_late`, …',
+        description: 'By reason: `ring_full`, `wrong_source`, `malformed`, `unknown_payload_type`, `before_start`, `paused`, `too_late`, `rtcp` (RTCP multiplexed on the RTP port, RFC 5761: counted, never recorded), `kernel` (datagrams the kernel dropped from the socket\'s full receive queue; they never reached callrec and are not in `packets`), …',
         additionalProperties: counter,
       },
+      relatched: { ...counter, description: 'Times a new source took the leg over after the latched one was silent for 1 s (4 in-sequence audio packets in a row).' },
       telephone_events: counter,
       comfort_noise: counter,
       reanchored: counter,
@@ -453,6 +456,7 @@ const schemas: Record<string, JsonObject> = {
     required: ['status', 'active_calls', 'recordings', 'disk', 'workers', 'rings'],
     properties: {
       status: { type: 'string', enum: ['ok', 'unavailable'] },
+      rtp_io: { type: 'string', enum: ['native', 'dgram'], description: 'How RTP is read (`--rtp-io`): the native batch receiver or node:dgram.' },
       reasons: {
         type: 'array',
         items: { type: 'string', enum: ['shutting_down', 'disk_full', 'no_free_ports'] },
