@@ -6,6 +6,8 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { callrecError } from './errors.js';
+import { parseWebhookAllow } from './webhook/allow.js';
+import type { WebhookAllowRule } from './webhook/allow.js';
 
 export interface Config {
   readonly httpHost: string;
@@ -29,6 +31,8 @@ export interface Config {
   readonly webhookUrl: string | null;
   /** HMAC-SHA256 key for X-Callrec-Signature (null: unsigned). */
   readonly webhookSecret: string | null;
+  /** Hosts a per-call webhook_url may name (null: any host). */
+  readonly webhookAllow: readonly WebhookAllowRule[] | null;
   /** Post-processing command and its arguments, run without a shell (null: off). */
   readonly onComplete: readonly string[] | null;
   readonly onCompleteTimeoutSeconds: number;
@@ -69,6 +73,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   stereo: { env: 'CALLREC_STEREO', boolean: true, help: 'also write stereo_*.wav (left = incoming, right = outgoing)' },
   'webhook-url': { env: 'CALLREC_WEBHOOK_URL', help: 'POST each finished recording (JSON) to this http(s) URL' },
   'webhook-secret': { env: 'CALLREC_WEBHOOK_SECRET', help: 'sign webhook bodies: X-Callrec-Signature: sha256=<hex HMAC>' },
+  'webhook-allow': { env: 'CALLREC_WEBHOOK_ALLOW', help: 'hosts a per-call webhook_url may name: host, *.domain, IP, [IPv6], optional :port, comma-separated (default: any)' },
   'on-complete': { env: 'CALLREC_ON_COMPLETE', help: 'command run with the session directory as last argument (JSON array or words; no shell)' },
   'on-complete-timeout': { env: 'CALLREC_ON_COMPLETE_TIMEOUT', default: '300', help: 'seconds before the on-complete command is killed' },
   'on-complete-concurrency': { env: 'CALLREC_ON_COMPLETE_CONCURRENCY', default: '2', help: 'on-complete commands running at once' },
@@ -121,6 +126,15 @@ function parseUrl(value: string | undefined): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`--webhook-url: "${value}" must be http or https`);
   return url.href;
+}
+
+function parseAllow(value: string | undefined): WebhookAllowRule[] | null {
+  if (value === undefined) return null;
+  try {
+    return parseWebhookAllow(value);
+  } catch (err) {
+    fail(`--webhook-allow: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -232,6 +246,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     stereo: getSwitch('stereo'),
     webhookUrl: parseUrl(get('webhook-url')),
     webhookSecret: get('webhook-secret') ?? null,
+    webhookAllow: parseAllow(get('webhook-allow')),
     onComplete: parseCommand(get('on-complete')),
     onCompleteTimeoutSeconds: parsePositive('on-complete-timeout', get('on-complete-timeout') as string, false),
     onCompleteConcurrency: parsePositive('on-complete-concurrency', get('on-complete-concurrency') as string, true),

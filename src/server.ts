@@ -135,7 +135,9 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
 
   const deleter = new RecordingDeleter({ index, sessions: registry, sessionsDir: config.sessionsDir, log });
   const metrics = new RecorderMetrics({ registry, pool, index });
-  const app = createApp({ registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter, metrics });
+  const app = createApp({
+    registry, index, pool, sessionsDir: config.sessionsDir, log, apiToken: config.apiToken, deleter, metrics, webhookAllow: config.webhookAllow,
+  });
   // Until start-up is done (index built, crashed sessions recovered) every request gets 503.
   let ready = false;
   const handle = app.callback();

@@ -227,6 +227,21 @@ test('an empty --http-host / --rtp-host / --sessions-dir is refused (it would bi
   for (const flag of ['http-host', 'rtp-host', 'sessions-dir']) assertConfigError(() => config([`--${flag}=`]), new RegExp(flag), `--${flag}=`);
 });
 
+test('--webhook-allow: off by default (any host); the list parsed from the flag or CALLREC_WEBHOOK_ALLOW', () => {
+  assert.is(config().webhookAllow, null);
+  assert.equal(config(['--webhook-allow', 'hooks.example.com,*.corp.example:8443']).webhookAllow, [
+    { host: 'hooks.example.com', wildcard: false, port: null },
+    { host: 'corp.example', wildcard: true, port: 8443 },
+  ]);
+  assert.equal(config([], { CALLREC_WEBHOOK_ALLOW: '[::1]:9000' }).webhookAllow, [{ host: '[::1]', wildcard: false, port: 9000 }]);
+});
+
+test('a bad --webhook-allow entry is refused with one line naming the entry', () => {
+  assertConfigError(() => config(['--webhook-allow', 'hooks.example.com,http://evil/']), /^--webhook-allow: "http:\/\/evil\/" is not a host pattern/);
+  assertConfigError(() => config(['--webhook-allow', 'a.example,,b.example']), /^--webhook-allow: an empty pattern/);
+  assertConfigError(() => config(['--webhook-allow', 'evil.*']), /^--webhook-allow: "evil\.\*"/);
+});
+
 test('--help: a help request, and usage() lists every flag with its variable', () => {
   assert.equal(parseConfig(['--help'], {}), { help: true });
   assert.equal(parseConfig(['--http-port', '1', '--help'], {}), { help: true });

@@ -19,6 +19,7 @@ import { recordingAudioRoutes } from './routes/recording-audio.js';
 import { recordingRoutes } from './routes/recordings.js';
 import { sessionControlRoutes } from './routes/session-controls.js';
 import { sessionRoutes } from './routes/sessions.js';
+import type { WebhookAllowRule } from '../webhook/index.js';
 
 export interface AppDeps {
   registry: SessionRegistry;
@@ -32,6 +33,8 @@ export interface AppDeps {
   deleter?: RecordingDeleter;
   /** Made here when absent (its own prom-client Registry per app). */
   metrics?: RecorderMetrics;
+  /** --webhook-allow: hosts a per-call webhook_url may name; null or absent: any. */
+  webhookAllow?: readonly WebhookAllowRule[] | null;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -47,7 +50,7 @@ export function createApp(deps: AppDeps): Koa {
   for (const router of [
     healthRoutes({ registry, pool, index, sessionsDir }),
     metricsRoutes(metrics),
-    sessionRoutes(registry),
+    sessionRoutes(registry, { webhookAllow: deps.webhookAllow ?? null }),
     sessionControlRoutes(registry),
     recordingRoutes(index, deleter),
     recordingAudioRoutes({ index, sessions: registry, sessionsDir }),

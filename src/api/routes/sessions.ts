@@ -7,6 +7,8 @@ import { callrecError } from '../../errors.js';
 import type { SessionRegistry } from '../../session/index.js';
 import { isValidSessionId } from '../../storage/index.js';
 import { readJsonBody } from '../json-body.js';
+import { isWebhookUrlAllowed } from '../../webhook/index.js';
+import type { WebhookAllowRule } from '../../webhook/index.js';
 
 /** Printable, no control characters; long enough for any E.164 or SIP user part. */
 const PARTY_PATTERN = /^[^\u0000-\u001f\u007f]{1,128}$/u;
@@ -19,7 +21,7 @@ function partyField(body: Record<string, unknown>, name: string): string {
   return value;
 }
 
-function webhookUrl(value: unknown): string {
+function webhookUrl(value: unknown, allow: readonly WebhookAllowRule[] | null): string {
   let url: URL | null = null;
   try {
     url = typeof value === 'string' && value.length <= 2048 ? new URL(value) : null;
@@ -29,10 +31,19 @@ function webhookUrl(value: unknown): string {
   if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw callrecError('CALLREC_ERR_INVALID_BODY', 'webhook_url must be an http or https URL of at most 2048 characters');
   }
+  if (allow !== null && !isWebhookUrlAllowed(url, allow)) {
+    throw callrecError('CALLREC_ERR_INVALID_BODY', `webhook_url: host ${url.host} is not allowed by --webhook-allow`);
+  }
   return url.href;
 }
 
-export function sessionRoutes(registry: SessionRegistry): Router {
+export interface SessionRouteOptions {
+  /** --webhook-allow: hosts a per-call webhook_url may name (null: any). */
+  webhookAllow?: readonly WebhookAllowRule[] | null;
+}
+
+export function sessionRoutes(registry: SessionRegistry, options: SessionRouteOptions = {}): Router {
+  const webhookAllow = options.webhookAllow ?? null;
   const router = new Router();
 
   router.post('/api/sessions', async (ctx) => {
@@ -51,7 +62,7 @@ export function sessionRoutes(registry: SessionRegistry): Router {
     }
     if (body.stereo !== undefined && typeof body.stereo !== 'boolean') throw callrecError('CALLREC_ERR_INVALID_BODY', 'stereo must be true or false');
     const extraInfo: Record<string, unknown> = {};
-    if (body.webhook_url !== undefined) extraInfo.webhook_url = webhookUrl(body.webhook_url);
+    if (body.webhook_url !== undefined) extraInfo.webhook_url = webhookUrl(body.webhook_url, webhookAllow);
     const session = await registry.create({
       sessionId,
       callerId,
