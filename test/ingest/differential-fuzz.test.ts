@@ -42,6 +42,16 @@ function bytesOf(sab: SharedArrayBuffer): Uint8Array {
   return out;
 }
 
+function rtp(pt: number, seq: number, ssrc: number): Uint8Array {
+  const d = new Uint8Array(172);
+  d[0] = 0x80;
+  d[1] = pt;
+  d[2] = seq >> 8;
+  d[3] = seq & 0xff;
+  new DataView(d.buffer).setUint32(8, ssrc);
+  return d;
+}
+
 /** A valid PCMU/PCMA/CN/other-PT packet, or one broken in one of the ways the rules check. */
 function datagram(next: Prng, seq: number): Uint8Array {
   const kind = next() % 16;
@@ -103,8 +113,18 @@ test('100,000 fuzzed datagrams: the native receiver counts and queues exactly wh
       sent++;
     };
     sendBoth(sources[0], first);
+    let owner = 0;
     for (let i = 0; i < DATAGRAMS; i++) {
-      const from = sources[next() % 8 === 0 ? 1 + (next() % 2) : 0];
+      if (i === DATAGRAMS / 2) {
+        // The owner falls silent past RELATCH_SILENCE_MS: a stranger's telephone-event must not
+        // take the leg, its in-sequence audio run must (rule 4), on both paths alike.
+        await new Promise((r) => setTimeout(r, 1100));
+        for (let k = 0; k < 3; k++) sendBoth(sources[1], rtp(101, 7997 + k, 0xabc)); // in sequence with the audio below: still no run
+        for (let k = 0; k < 6; k++) sendBoth(sources[1], rtp(0, 8000 + k, 0xabc));
+        owner = 1;
+      }
+      const stranger = next() % 8 === 0;
+      const from = sources[stranger ? (owner + 1 + (next() % 2)) % 3 : owner];
       sendBoth(from, datagram(next, i & 0xffff));
       if (sent % ACK_EVERY === 0) {
         const until = performance.now() + 5000;
@@ -119,7 +139,8 @@ test('100,000 fuzzed datagrams: the native receiver counts and queues exactly wh
       malformed: r.droppedMalformed, paused: r.droppedPaused, rtcp: r.droppedRtcp, relatched: r.relatched,
     });
     const [d, n] = receivers.map(counters);
-    assert.is(d.packets + d.wrong_source + d.malformed + d.rtcp, DATAGRAMS + 1, `every datagram counted once: ${JSON.stringify(d)}`);
+    assert.is(d.packets + d.wrong_source + d.malformed + d.rtcp, sent, `every datagram counted once: ${JSON.stringify(d)}`);
+    assert.is(d.relatched, 1, `the silent owner's leg was taken over once: ${JSON.stringify(d)}`);
     assert.ok(d.malformed > 10_000 && d.wrong_source > 5_000 && d.rtcp > 3_000 && d.packets > 30_000, `the generator covers every rule: ${JSON.stringify(d)}`);
     assert.equal(n, d, 'native counters = dgram counters');
     const [a, b] = rings.map(bytesOf);
