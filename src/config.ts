@@ -9,6 +9,14 @@ import { callrecError } from './errors.js';
 import { parseWebhookAllow } from './webhook/allow.js';
 import type { WebhookAllowRule } from './webhook/allow.js';
 
+/** A secret to be read from a file at start (src/secret-files.ts), so it is not on the command line. */
+export interface SecretFile {
+  readonly setting: 'apiToken' | 'webhookSecret';
+  readonly path: string;
+  /** The flag or variable that named the file, for messages. */
+  readonly source: string;
+}
+
 export interface Config {
   readonly httpHost: string;
   readonly httpPort: number;
@@ -20,6 +28,8 @@ export interface Config {
   readonly sessionsDir: string;
   readonly workers: number;
   readonly apiToken: string | null;
+  /** --api-token-file, --webhook-secret-file: read by readSecretFiles() before anything listens. */
+  readonly secretFiles: readonly SecretFile[];
   readonly rtpTimeoutSeconds: number;
   /** How RTP is read: the native batch receiver, node:dgram, or native where it loaded (auto). */
   readonly rtpIo: 'auto' | 'native' | 'dgram';
@@ -66,6 +76,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'sessions-dir': { env: 'CALLREC_SESSIONS_DIR', default: './sessions', help: 'where recordings are written' },
   workers: { env: 'CALLREC_WORKERS', help: 'recording worker threads (default: cores - 1, at least 1)' },
   'api-token': { env: 'CALLREC_API_TOKEN', help: 'require "Authorization: Bearer <token>" on /api/* and /metrics' },
+  'api-token-file': { env: 'CALLREC_API_TOKEN_FILE', help: 'read --api-token from this file (not visible in ps)' },
   'rtp-timeout': { env: 'CALLREC_RTP_TIMEOUT', default: '60', help: 'seconds without RTP on both legs that end a call' },
   'rtp-io': { env: 'CALLREC_RTP_IO', default: 'auto', help: 'RTP receive path: native (epoll + recvmmsg), dgram (node:dgram) or auto' },
   'retention-days': { env: 'CALLREC_RETENTION_DAYS', help: 'delete finished recordings older than this (default: keep)' },
@@ -73,6 +84,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   stereo: { env: 'CALLREC_STEREO', boolean: true, help: 'also write stereo_*.wav (left = incoming, right = outgoing)' },
   'webhook-url': { env: 'CALLREC_WEBHOOK_URL', help: 'POST each finished recording (JSON) to this http(s) URL' },
   'webhook-secret': { env: 'CALLREC_WEBHOOK_SECRET', help: 'sign webhook bodies: X-Callrec-Signature: sha256=<hex HMAC>' },
+  'webhook-secret-file': { env: 'CALLREC_WEBHOOK_SECRET_FILE', help: 'read --webhook-secret from this file (not visible in ps)' },
   'webhook-allow': { env: 'CALLREC_WEBHOOK_ALLOW', help: 'hosts a per-call webhook_url may name: host, *.domain, IP, [IPv6], optional :port, comma-separated (default: any)' },
   'on-complete': { env: 'CALLREC_ON_COMPLETE', help: 'command run with the session directory as last argument (JSON array or words; no shell)' },
   'on-complete-timeout': { env: 'CALLREC_ON_COMPLETE_TIMEOUT', default: '300', help: 'seconds before the on-complete command is killed' },
@@ -198,6 +210,17 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     return FLAGS[name].default;
   };
 
+  /** What set a value, for messages: the flag when given, else its variable. */
+  const source = (name: string): string => (values[name] !== undefined ? `--${name}` : FLAGS[name].env);
+
+  /** A secret given directly or as `<name>-file`; both at once is refused (which one would win is a guess). */
+  const secret = (name: string, setting: SecretFile['setting']): { value: string | null; file: SecretFile | null } => {
+    const value = get(name);
+    const file = get(`${name}-file`);
+    if (value !== undefined && file !== undefined) fail(`${source(name)} and ${source(`${name}-file`)} are both given: use one`);
+    return { value: value ?? null, file: file === undefined ? null : { setting, path: file, source: source(`${name}-file`) } };
+  };
+
   const getSwitch = (name: string): boolean => {
     if (values[name] === true) return true;
     const fromEnv = env[FLAGS[name].env];
@@ -224,7 +247,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   const logLevel = get('log-level') as string;
   if (!LOG_LEVELS.has(logLevel)) fail(`--log-level: "${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`);
   const rtpHost = get('rtp-host') as string;
-  const token = get('api-token');
+  const token = secret('api-token', 'apiToken');
+  const webhookSecret = secret('webhook-secret', 'webhookSecret');
   const rtpIo = get('rtp-io') as string;
   if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') fail(`--rtp-io: "${rtpIo}" is not one of auto, native, dgram`);
 
@@ -238,14 +262,15 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     sipPort: parsePort('sip-port', get('sip-port') as string, true),
     sessionsDir: get('sessions-dir') as string,
     workers,
-    apiToken: token === undefined ? null : token,
+    apiToken: token.value,
+    secretFiles: [token.file, webhookSecret.file].filter((f): f is SecretFile => f !== null),
     rtpTimeoutSeconds: parsePositive('rtp-timeout', get('rtp-timeout') as string, false),
     rtpIo,
     retentionDays: retention === undefined ? null : parsePositive('retention-days', retention, false),
     logLevel,
     stereo: getSwitch('stereo'),
     webhookUrl: parseUrl(get('webhook-url')),
-    webhookSecret: get('webhook-secret') ?? null,
+    webhookSecret: webhookSecret.value,
     webhookAllow: parseAllow(get('webhook-allow')),
     onComplete: parseCommand(get('on-complete')),
     onCompleteTimeoutSeconds: parsePositive('on-complete-timeout', get('on-complete-timeout') as string, false),

@@ -7,10 +7,20 @@
 import { parseConfig, usage } from './config.js';
 import { CallrecError } from './errors.js';
 import { createLogger } from './log.js';
+import { readSecretFiles } from './secret-files.js';
 import { startRecorder } from './server.js';
 
 /** A second SIGTERM/SIGINT sooner than this after the first is the same signal delivered twice. */
 const DUPLICATE_SIGNAL_MS = 1000;
+
+/** Bad configuration: one line on stderr, exit 2; anything else is rethrown (exit 1). */
+function exitOnConfigError(err: unknown): never {
+  if (err instanceof CallrecError && err.code === 'CALLREC_ERR_CONFIG') {
+    process.stderr.write(`callrec: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
 
 async function main(): Promise<void> {
   let parsed;
@@ -24,16 +34,18 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage()}\n`);
     return;
   }
-  const log = createLogger(parsed.config.logLevel);
+  let config;
+  try {
+    config = await readSecretFiles(parsed.config);
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const log = createLogger(config.logLevel);
   let recorder;
   try {
-    recorder = await startRecorder(parsed.config, log);
+    recorder = await startRecorder(config, log);
   } catch (err) {
-    if (err instanceof CallrecError && err.code === 'CALLREC_ERR_CONFIG') {
-      process.stderr.write(`callrec: ${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
+    exitOnConfigError(err);
   }
   let signalledAt = -1;
   const onSignal = (signal: NodeJS.Signals) => {

@@ -242,6 +242,22 @@ test('a bad --webhook-allow entry is refused with one line naming the entry', ()
   assertConfigError(() => config(['--webhook-allow', 'evil.*']), /^--webhook-allow: "evil\.\*"/);
 });
 
+test('--api-token-file / --webhook-secret-file: the files are named for readSecretFiles(), with what named them', () => {
+  assert.equal(config().secretFiles, []);
+  const c = config(['--api-token-file', '/etc/callrec/token'], { CALLREC_WEBHOOK_SECRET_FILE: '/etc/callrec/key' });
+  assert.is(c.apiToken, null);
+  assert.is(c.webhookSecret, null);
+  assert.equal(c.secretFiles, [
+    { setting: 'apiToken', path: '/etc/callrec/token', source: '--api-token-file' },
+    { setting: 'webhookSecret', path: '/etc/callrec/key', source: 'CALLREC_WEBHOOK_SECRET_FILE' },
+  ]);
+});
+
+test('a secret given directly and as a file is refused, naming both', () => {
+  assertConfigError(() => config(['--api-token', 'a', '--api-token-file', '/t']), /^--api-token and --api-token-file are both given/);
+  assertConfigError(() => config(['--webhook-secret-file', '/k'], { CALLREC_WEBHOOK_SECRET: 'k' }), /^CALLREC_WEBHOOK_SECRET and --webhook-secret-file are both given/);
+});
+
 test('--help: a help request, and usage() lists every flag with its variable', () => {
   assert.equal(parseConfig(['--help'], {}), { help: true });
   assert.equal(parseConfig(['--http-port', '1', '--help'], {}), { help: true });

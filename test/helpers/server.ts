@@ -228,11 +228,11 @@ export interface CliResult extends Exit {
   stderr: string;
 }
 
-/** Run callrec with `args` to its exit (for bad-configuration runs); SIGKILL after `timeoutMs`. */
-export function runCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Run callrec with `args` (and `env` over a clean environment) to its exit (for bad-configuration runs); SIGKILL after `timeoutMs`. */
+export function runCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_FLAGS, MAIN_JS, ...args], { cwd: opts.cwd, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_FLAGS, MAIN_JS, ...args], { cwd: opts.cwd, env: cleanEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let stdout = '';
     let stderr = '';
