@@ -4,8 +4,10 @@
  * CALLREC_ERR_CONFIG before anything is bound or recorded; flags win over env.
  */
 import os from 'node:os';
-import { parseArgs } from 'node:util';
+import { ArgsError, readArgs } from './cli-args.js';
 import { callrecError } from './errors.js';
+import { OTHER_KNOWN_VARIABLES, unknownVariables } from './env-names.js';
+import type { UnknownVariable } from './env-names.js';
 import { parseWebhookAllow } from './webhook/allow.js';
 import type { WebhookAllowRule } from './webhook/allow.js';
 
@@ -92,6 +94,14 @@ export const FLAGS: Record<string, FlagSpec> = {
   'min-duration': { env: 'CALLREC_MIN_DURATION', default: '0', help: 'discard calls shorter than this many seconds' },
 };
 
+/**
+ * Each worker is a drain thread with its own 32 MiB packet ring: 64 of them
+ * are 2 GiB of rings, already more threads than the cores of most machines
+ * that run a recorder (beyond the cores, more workers only add switching).
+ * A bigger number is a typo (1000 would ask for 32 GiB), not a tuning.
+ */
+export const MAX_WORKERS = 64;
+
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 export function usage(): string {
@@ -108,44 +118,49 @@ function fail(message: string): never {
   throw callrecError('CALLREC_ERR_CONFIG', message);
 }
 
-function parsePort(flag: string, value: string, allowZero: boolean): number {
+/*
+ * The parsers below take `name`: the flag or the variable the value came
+ * from, as the user wrote it, so a message points at what to fix.
+ */
+
+function parsePort(name: string, value: string, allowZero: boolean): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) fail(`--${flag}: "${value}" is not a valid port`);
+  if (!/^\d+$/.test(value) || n > 65535 || (n === 0 && !allowZero)) fail(`${name}: "${value}" is not a valid port`);
   return n;
 }
 
-function parsePositive(flag: string, value: string, integer: boolean): number {
+function parsePositive(name: string, value: string, integer: boolean): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    fail(`--${flag}: "${value}" must be a positive ${integer ? 'integer' : 'number'}`);
+    fail(`${name}: "${value}" must be a positive ${integer ? 'integer' : 'number'}`);
   }
   return n;
 }
 
-function parseNonNegative(flag: string, value: string): number {
+function parseNonNegative(name: string, value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) fail(`--${flag}: "${value}" must be a number >= 0`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) fail(`${name}: "${value}" must be a number >= 0`);
   return n;
 }
 
-function parseUrl(value: string | undefined): string | null {
+function parseUrl(name: string, value: string | undefined): string | null {
   if (value === undefined) return null;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    fail(`--webhook-url: "${value}" is not a URL`);
+    fail(`${name}: "${value}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`--webhook-url: "${value}" must be http or https`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${name}: "${value}" must be http or https`);
   return url.href;
 }
 
-function parseAllow(value: string | undefined): WebhookAllowRule[] | null {
+function parseAllow(name: string, value: string | undefined): WebhookAllowRule[] | null {
   if (value === undefined) return null;
   try {
     return parseWebhookAllow(value);
   } catch (err) {
-    fail(`--webhook-allow: ${(err as Error).message}`);
+    fail(`${name}: ${(err as Error).message}`);
   }
 }
 
@@ -153,7 +168,7 @@ function parseAllow(value: string | undefined): WebhookAllowRule[] | null {
  * A command without a shell: a JSON array of strings, or words split on
  * white space with '…' and "…" quoting (no expansion of any kind).
  */
-export function parseCommand(value: string | undefined): string[] | null {
+export function parseCommand(value: string | undefined, name = '--on-complete'): string[] | null {
   if (value === undefined || value.trim() === '') return null;
   const trimmed = value.trim();
   if (trimmed.startsWith('[')) {
@@ -161,10 +176,10 @@ export function parseCommand(value: string | undefined): string[] | null {
     try {
       parsed = JSON.parse(trimmed);
     } catch {
-      fail('--on-complete: not a valid JSON array');
+      fail(`${name}: not a valid JSON array`);
     }
     if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
-      fail('--on-complete: the JSON array must hold at least one string and only strings');
+      fail(`${name}: the JSON array must hold at least one string and only strings`);
     }
     return parsed as string[];
   }
@@ -176,28 +191,33 @@ export function parseCommand(value: string | undefined): string[] | null {
   while (at < trimmed.length) {
     word.lastIndex = at;
     const m = word.exec(trimmed);
-    if (m === null) fail('--on-complete: unbalanced quote');
+    if (m === null) fail(`${name}: unbalanced quote`);
     words.push(m[0].replace(/"([^"]*)"|'([^']*)'/g, (_q, d: string | undefined, s: string | undefined) => d ?? s ?? ''));
     at = word.lastIndex;
     space.lastIndex = at;
     if (space.exec(trimmed) !== null) at = space.lastIndex;
-    else if (at < trimmed.length) fail('--on-complete: unbalanced quote');
+    else if (at < trimmed.length) fail(`${name}: unbalanced quote`);
   }
   return words;
 }
 
-export type ParsedCli = { help: true } | { help: false; config: Config };
+/** Unknown CALLREC_* variables, for the caller to log once it has a logger. */
+export type ParsedCli = { help: true } | { help: false; config: Config; unknownVariables: UnknownVariable[] };
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParsedCli {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
-  for (const [name, spec] of Object.entries(FLAGS)) options[name] = { type: spec.boolean ? 'boolean' : 'string' };
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | true>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
+    values = readArgs(argv, FLAGS);
   } catch (err) {
-    fail((err as Error).message.split('\n')[0]);
+    if (err instanceof ArgsError) fail(err.message);
+    throw err;
   }
   if (values.help === true) return { help: true };
+
+  const fromEnv = (name: string): string | undefined => {
+    const value = env[FLAGS[name].env];
+    return value === '' ? undefined : value;
+  };
 
   const get = (name: string): string | undefined => {
     const flag = values[name];
@@ -205,13 +225,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
       if (flag.trim() === '') fail(`--${name}: an empty value is not allowed`);
       return flag;
     }
-    const fromEnv = env[FLAGS[name].env];
-    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-    return FLAGS[name].default;
+    return fromEnv(name) ?? FLAGS[name].default;
   };
 
-  /** What set a value, for messages: the flag when given, else its variable. */
-  const source = (name: string): string => (values[name] !== undefined ? `--${name}` : FLAGS[name].env);
+  /** What set a value, for messages: the flag when given, else its variable when set, else the flag (a default). */
+  const source = (name: string): string => (values[name] === undefined && fromEnv(name) !== undefined ? FLAGS[name].env : `--${name}`);
 
   /** A secret given directly or as `<name>-file`; both at once is refused (which one would win is a guess). */
   const secret = (name: string, setting: SecretFile['setting']): { value: string | null; file: SecretFile | null } => {
@@ -223,61 +241,65 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
 
   const getSwitch = (name: string): boolean => {
     if (values[name] === true) return true;
-    const fromEnv = env[FLAGS[name].env];
-    if (fromEnv === undefined || fromEnv === '') return false;
-    if (/^(1|true|yes|on)$/i.test(fromEnv)) return true;
-    if (/^(0|false|no|off)$/i.test(fromEnv)) return false;
-    fail(`${FLAGS[name].env}: "${fromEnv}" must be true or false`);
+    const value = fromEnv(name);
+    if (value === undefined) return false;
+    if (/^(1|true|yes|on)$/i.test(value)) return true;
+    if (/^(0|false|no|off)$/i.test(value)) return false;
+    fail(`${FLAGS[name].env}: "${value}" must be true or false`);
   };
+
+  /** A number setting by its parser, named after where it came from. */
+  const number = (name: string, parse: (label: string, value: string) => number): number => parse(source(name), get(name) as string);
+  const positive = (integer: boolean) => (label: string, value: string) => parsePositive(label, value, integer);
 
   const ringBytes = env.CALLREC_TEST_RING_BYTES === undefined ? 0 : parsePositive('CALLREC_TEST_RING_BYTES', env.CALLREC_TEST_RING_BYTES, true);
   if (ringBytes !== 0 && (ringBytes < 4096 || (ringBytes & (ringBytes - 1)) !== 0)) fail('CALLREC_TEST_RING_BYTES must be a power of two >= 4096');
 
   const range = get('rtp-ports') as string;
   const m = /^(\d+)-(\d+)$/.exec(range);
-  if (!m) fail(`--rtp-ports: "${range}" must look like 20000-29999`);
-  const rtpPortMin = parsePort('rtp-ports', m[1], false);
-  const rtpPortMax = parsePort('rtp-ports', m[2], false);
+  if (!m) fail(`${source('rtp-ports')}: "${range}" must look like 20000-29999`);
+  const rtpPortMin = parsePort(source('rtp-ports'), m[1], false);
+  const rtpPortMax = parsePort(source('rtp-ports'), m[2], false);
   const firstEven = rtpPortMin + (rtpPortMin % 2);
-  if (rtpPortMax < firstEven + 2) fail(`--rtp-ports: "${range}" holds fewer than two even ports (one call needs two)`);
+  if (rtpPortMax < firstEven + 2) fail(`${source('rtp-ports')}: "${range}" holds fewer than two even ports (one call needs two)`);
 
-  const workersValue = get('workers');
-  const workers = workersValue === undefined ? Math.max(1, os.availableParallelism() - 1) : parsePositive('workers', workersValue, true);
-  const retention = get('retention-days');
+  const workers = get('workers') === undefined ? Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism() - 1)) : number('workers', positive(true));
+  if (workers > MAX_WORKERS) fail(`${source('workers')}: "${workers}" is more than ${MAX_WORKERS}, the most allowed (each worker is a thread with its own 32 MiB packet ring)`);
   const logLevel = get('log-level') as string;
-  if (!LOG_LEVELS.has(logLevel)) fail(`--log-level: "${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`);
+  if (!LOG_LEVELS.has(logLevel)) fail(`${source('log-level')}: "${logLevel}" is not one of ${[...LOG_LEVELS].join(', ')}`);
   const rtpHost = get('rtp-host') as string;
   const token = secret('api-token', 'apiToken');
   const webhookSecret = secret('webhook-secret', 'webhookSecret');
   const rtpIo = get('rtp-io') as string;
-  if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') fail(`--rtp-io: "${rtpIo}" is not one of auto, native, dgram`);
+  if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') fail(`${source('rtp-io')}: "${rtpIo}" is not one of auto, native, dgram`);
 
   const config: Config = {
     httpHost: get('http-host') as string,
-    httpPort: parsePort('http-port', get('http-port') as string, true),
+    httpPort: number('http-port', (label, value) => parsePort(label, value, true)),
     rtpHost,
     publicHost: get('public-host') ?? rtpHost,
     rtpPortMin,
     rtpPortMax,
-    sipPort: parsePort('sip-port', get('sip-port') as string, true),
+    sipPort: number('sip-port', (label, value) => parsePort(label, value, true)),
     sessionsDir: get('sessions-dir') as string,
     workers,
     apiToken: token.value,
     secretFiles: [token.file, webhookSecret.file].filter((f): f is SecretFile => f !== null),
-    rtpTimeoutSeconds: parsePositive('rtp-timeout', get('rtp-timeout') as string, false),
+    rtpTimeoutSeconds: number('rtp-timeout', positive(false)),
     rtpIo,
-    retentionDays: retention === undefined ? null : parsePositive('retention-days', retention, false),
+    retentionDays: get('retention-days') === undefined ? null : number('retention-days', positive(false)),
     logLevel,
     stereo: getSwitch('stereo'),
-    webhookUrl: parseUrl(get('webhook-url')),
+    webhookUrl: parseUrl(source('webhook-url'), get('webhook-url')),
     webhookSecret: webhookSecret.value,
-    webhookAllow: parseAllow(get('webhook-allow')),
-    onComplete: parseCommand(get('on-complete')),
-    onCompleteTimeoutSeconds: parsePositive('on-complete-timeout', get('on-complete-timeout') as string, false),
-    onCompleteConcurrency: parsePositive('on-complete-concurrency', get('on-complete-concurrency') as string, true),
-    minDurationSeconds: parseNonNegative('min-duration', get('min-duration') as string),
+    webhookAllow: parseAllow(source('webhook-allow'), get('webhook-allow')),
+    onComplete: parseCommand(get('on-complete'), source('on-complete')),
+    onCompleteTimeoutSeconds: number('on-complete-timeout', positive(false)),
+    onCompleteConcurrency: number('on-complete-concurrency', positive(true)),
+    minDurationSeconds: number('min-duration', parseNonNegative),
     testRingBytes: ringBytes,
     testSlowPacketMs: env.CALLREC_TEST_SLOW_PACKET_MS === undefined ? 0 : parsePositive('CALLREC_TEST_SLOW_PACKET_MS', env.CALLREC_TEST_SLOW_PACKET_MS, false),
   };
-  return { help: false, config: Object.freeze(config) };
+  const known = [...Object.values(FLAGS).map((spec) => spec.env), ...OTHER_KNOWN_VARIABLES];
+  return { help: false, config: Object.freeze(config), unknownVariables: unknownVariables(env, known) };
 }

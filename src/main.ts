@@ -41,6 +41,9 @@ async function main(): Promise<void> {
     exitOnConfigError(err);
   }
   const log = createLogger(config.logLevel);
+  for (const { variable, closest } of parsed.unknownVariables) {
+    log.warn({ variable, closest }, `unknown environment variable ${variable} ignored; did you mean ${closest}?`);
+  }
   let recorder;
   try {
     recorder = await startRecorder(config, log);

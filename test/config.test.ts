@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FLAGS, parseConfig, usage } from '../src/config.js';
+import { FLAGS, MAX_WORKERS, parseConfig, usage } from '../src/config.js';
 import type { Config } from '../src/config.js';
 import { CallrecError } from '../src/errors.js';
 
@@ -186,7 +186,7 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [['--http-port', '80.5'], {}, /http-port/],
   [['--http-port', ' 80'], {}, /http-port/],
   [['--http-port='], {}, /http-port/],
-  [[], { CALLREC_HTTP_PORT: 'eighty' }, /http-port.*eighty/],
+  [[], { CALLREC_HTTP_PORT: 'eighty' }, /^CALLREC_HTTP_PORT: "eighty"/],
   [['--sip-port', 'x'], {}, /sip-port/],
   [['--sip-port', '70000'], {}, /sip-port/],
   [['--rtp-ports', 'abc'], {}, /rtp-ports.*abc/],
@@ -196,7 +196,7 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [['--rtp-ports', '30000-20000'], {}, /rtp-ports/],
   [['--rtp-ports', '20000-20001'], {}, /rtp-ports.*two even ports/],
   [['--rtp-ports', '20001-20003'], {}, /rtp-ports.*two even ports/],
-  [[], { CALLREC_RTP_PORTS: '1-2-3' }, /rtp-ports/],
+  [[], { CALLREC_RTP_PORTS: '1-2-3' }, /^CALLREC_RTP_PORTS: /],
   [['--workers', '0'], {}, /workers/],
   [['--workers', '1.5'], {}, /workers/],
   [['--workers', 'many'], {}, /workers/],
@@ -209,7 +209,7 @@ const BAD: [string[], Record<string, string>, RegExp][] = [
   [['--retention-days', '0'], {}, /retention-days/],
   [['--retention-days', 'forever'], {}, /retention-days/],
   [['--log-level', 'loud'], {}, /log-level.*loud/],
-  [[], { CALLREC_LOG_LEVEL: 'verbose' }, /log-level.*verbose/],
+  [[], { CALLREC_LOG_LEVEL: 'verbose' }, /^CALLREC_LOG_LEVEL: "verbose"/],
 ];
 
 for (const [argv, env, mentions] of BAD) {
@@ -256,6 +256,68 @@ test('--api-token-file / --webhook-secret-file: the files are named for readSecr
 test('a secret given directly and as a file is refused, naming both', () => {
   assertConfigError(() => config(['--api-token', 'a', '--api-token-file', '/t']), /^--api-token and --api-token-file are both given/);
   assertConfigError(() => config(['--webhook-secret-file', '/k'], { CALLREC_WEBHOOK_SECRET: 'k' }), /^CALLREC_WEBHOOK_SECRET and --webhook-secret-file are both given/);
+});
+
+test('regression (issue 11: "argument is ambiguous"): a value starting with a dash is judged by the flag\'s own rule', () => {
+  assertConfigError(() => config(['--rtp-timeout', '-1']), /^--rtp-timeout: "-1" must be a positive number$/);
+  assertConfigError(() => config(['--workers', '-2']), /^--workers: "-2" must be a positive integer$/);
+  assertConfigError(() => config(['--http-port', '-1']), /^--http-port: "-1" is not a valid port$/);
+});
+
+test('regression (issue 11: "argument is ambiguous"): a flag given no value is named, also when another flag follows', () => {
+  assertConfigError(() => config(['--rtp-timeout']), /^--rtp-timeout needs a value$/);
+  assertConfigError(() => config(['--http-port', '--workers', '2']), /^--http-port needs a value \(it is followed by --workers\)$/);
+  assertConfigError(() => config(['--sessions-dir', '--stereo']), /^--sessions-dir needs a value/);
+  // A value that really starts with -- can still be given inline.
+  assert.equal(config(['--on-complete=--notify']).onComplete, ['--notify']);
+});
+
+test('a switch given a value, a short flag, and a positional argument are each refused in plain words', () => {
+  assertConfigError(() => config(['--stereo=yes']), /^--stereo is a switch and takes no value/);
+  assertConfigError(() => config(['-w', '2']), /^unknown flag -w/);
+  assertConfigError(() => config(['--', 'serve']), /^unexpected argument "serve"/);
+});
+
+test('regression (issue 11: errors from variables were reported under the flag\'s name): a bad variable is named', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ CALLREC_RTP_TIMEOUT: 'abc' }, /^CALLREC_RTP_TIMEOUT: "abc" must be a positive number$/],
+    [{ CALLREC_WORKERS: '0' }, /^CALLREC_WORKERS: "0" must be a positive integer$/],
+    [{ CALLREC_SIP_PORT: '99999' }, /^CALLREC_SIP_PORT: "99999" is not a valid port$/],
+    [{ CALLREC_RTP_PORTS: '20000-20001' }, /^CALLREC_RTP_PORTS: .*two even ports/],
+    [{ CALLREC_RTP_IO: 'fast' }, /^CALLREC_RTP_IO: "fast"/],
+    [{ CALLREC_RETENTION_DAYS: 'never' }, /^CALLREC_RETENTION_DAYS: /],
+    [{ CALLREC_MIN_DURATION: '-1' }, /^CALLREC_MIN_DURATION: /],
+    [{ CALLREC_WEBHOOK_URL: 'ftp://x' }, /^CALLREC_WEBHOOK_URL: "ftp:\/\/x" must be http or https$/],
+    [{ CALLREC_WEBHOOK_ALLOW: 'a b' }, /^CALLREC_WEBHOOK_ALLOW: "a b" is not a host pattern/],
+    [{ CALLREC_ON_COMPLETE: 'x "y' }, /^CALLREC_ON_COMPLETE: unbalanced quote$/],
+    [{ CALLREC_ON_COMPLETE_TIMEOUT: '0' }, /^CALLREC_ON_COMPLETE_TIMEOUT: /],
+    [{ CALLREC_ON_COMPLETE_CONCURRENCY: '1.5' }, /^CALLREC_ON_COMPLETE_CONCURRENCY: /],
+    [{ CALLREC_TEST_RING_BYTES: 'big' }, /^CALLREC_TEST_RING_BYTES: /],
+  ];
+  for (const [env, mentions] of cases) assertConfigError(() => config([], env), mentions, JSON.stringify(env));
+  // The flag wins, and then it is the flag that is named.
+  assertConfigError(() => config(['--rtp-timeout', 'x'], { CALLREC_RTP_TIMEOUT: '5' }), /^--rtp-timeout: "x"/);
+});
+
+test(`--workers: at most ${MAX_WORKERS}, said with the maximum; the default stays under it`, () => {
+  assert.is(config(['--workers', String(MAX_WORKERS)]).workers, MAX_WORKERS);
+  assertConfigError(() => config(['--workers', '1000']), new RegExp(`^--workers: "1000" is more than ${MAX_WORKERS}, the most allowed`));
+  assertConfigError(() => config([], { CALLREC_WORKERS: '65' }), new RegExp(`^CALLREC_WORKERS: "65" is more than ${MAX_WORKERS}`));
+  assert.ok(config().workers <= MAX_WORKERS);
+});
+
+test('unknown CALLREC_* variables are reported with the closest known one, and do not stop the start', () => {
+  const parsed = parseConfig([], { CALLREC_RTP_TIMOUT: '5', CALLREC_HTTP_PORT: '9000', CALLREC_TEST_RING_BYTES: '4096', CALLREC_APITOKEN: 'x', HOME: '/root' });
+  assert.ok(!parsed.help);
+  if (parsed.help) return;
+  assert.is(parsed.config.httpPort, 9000);
+  assert.is(parsed.config.rtpTimeoutSeconds, 60, 'the misspelled variable had no effect');
+  assert.equal(parsed.unknownVariables, [
+    { variable: 'CALLREC_APITOKEN', closest: 'CALLREC_API_TOKEN' },
+    { variable: 'CALLREC_RTP_TIMOUT', closest: 'CALLREC_RTP_TIMEOUT' },
+  ]);
+  const clean = parseConfig([], { CALLREC_SKIP_NATIVE: '1', CALLREC_TEST_WEBHOOK_BACKOFF_MS: '10', CALLREC_WEBHOOK_SECRET_FILE: '/k' });
+  assert.equal(!clean.help && clean.unknownVariables, [], 'variables callrec reads outside FLAGS are known');
 });
 
 test('--help: a help request, and usage() lists every flag with its variable', () => {

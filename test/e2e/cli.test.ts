@@ -85,6 +85,44 @@ test('bad --rtp-ports values exit 2 with one line', async () => {
   }
 });
 
+test('regression (issue 11: "argument is ambiguous"): --rtp-timeout -1 exits 2 saying it needs a positive number', async () => {
+  const dir = path.join(makeTempDir('cli-negative'), 'sessions');
+  const res = await runCli([...baseArgs(dir), '--rtp-timeout', '-1']);
+  assertConfigError(res, '--rtp-timeout -1', /^callrec: --rtp-timeout: "-1" must be a positive number$/);
+  assert.not.match(res.stderr, /ambiguous/);
+});
+
+test('regression (issue 11: "argument is ambiguous"): a flag given no value exits 2 naming it', async () => {
+  const dir = path.join(makeTempDir('cli-no-value'), 'sessions');
+  assertConfigError(await runCli([...baseArgs(dir), '--rtp-timeout']), 'last flag without a value', /^callrec: --rtp-timeout needs a value$/);
+  assertConfigError(await runCli(['--api-token', ...baseArgs(dir)]), 'flag followed by a flag', /^callrec: --api-token needs a value \(it is followed by --http-port\)$/);
+});
+
+test('regression (issue 11: errors from variables were reported under the flag\'s name): CALLREC_RTP_TIMEOUT=abc names the variable', async () => {
+  const dir = path.join(makeTempDir('cli-env'), 'sessions');
+  const res = await runCli(baseArgs(dir), { env: { CALLREC_RTP_TIMEOUT: 'abc' } });
+  assertConfigError(res, 'CALLREC_RTP_TIMEOUT=abc', /^callrec: CALLREC_RTP_TIMEOUT: "abc" must be a positive number$/);
+});
+
+test('regression (issue 11: --workers 1000 was accepted): it exits 2 with the allowed maximum', async () => {
+  const dir = path.join(makeTempDir('cli-workers'), 'sessions');
+  const args = baseArgs(dir);
+  args[args.indexOf('--workers') + 1] = '1000';
+  assertConfigError(await runCli(args), '--workers 1000', /^callrec: --workers: "1000" is more than 64, the most allowed/);
+  assertNothingRecorded(dir, '--workers 1000');
+});
+
+test('regression (issue 11: a misspelled CALLREC_* variable was silently ignored): one warning naming it and the closest variable; the start goes on', async () => {
+  const dir = path.join(makeTempDir('cli-misspelled'), 'sessions');
+  const server = await startServer({ sessionsDir: dir, rtpPorts: RTP_PORTS, env: { CALLREC_RTP_TIMOUT: '5' } });
+  const warnings = server.logs.filter((l) => l.level === 40 && String(l.msg).includes('CALLREC_RTP_TIMOUT'));
+  assert.is(warnings.length, 1, JSON.stringify(server.logs.filter((l) => l.level >= 40)));
+  assert.is(warnings[0].msg, 'unknown environment variable CALLREC_RTP_TIMOUT ignored; did you mean CALLREC_RTP_TIMEOUT?');
+  assert.equal([warnings[0].variable, warnings[0].closest], ['CALLREC_RTP_TIMOUT', 'CALLREC_RTP_TIMEOUT']);
+  assert.is((await server.request('GET', '/healthz')).status, 200);
+  assert.equal(await server.stop(), { code: 0, signal: null });
+});
+
 test('an unwritable --sessions-dir (under a regular file) exits 2 with one line', async () => {
   const base = makeTempDir('cli-unwritable');
   const file = path.join(base, 'a-file');
