@@ -30,6 +30,10 @@ export interface BenchOptions {
   warmupS: number;
   recorderLogLevel: string;
   check: boolean;
+  /** The recorder's --rtp-io. */
+  rtpIo: 'auto' | 'native' | 'dgram';
+  /** Side by side on the same load: the recorder on dgram, on native, and the C reference receiver. */
+  compare: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -60,7 +64,11 @@ export const USAGE = `Usage: npm run bench -- [options]
   --no-check            skip decoding the files
   --warmup S            seconds excluded from the steady-state CPU window (3)
   --create-concurrency N / --hangup-concurrency N   HTTP requests in flight (16 / 8)
-  --recorder-log-level L                                                  (info)`;
+  --recorder-log-level L                                                  (info)
+  --rtp-io auto|native|dgram   the recorder's receive path                 (auto)
+  --compare             side by side in one run on the same load: the recorder with
+                        --rtp-io dgram, then native, then the C reference receiver
+                        (bench/load/reference-receiver.c: epoll + recvmmsg + copy, no rules)`;
 
 function num(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
@@ -102,6 +110,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       'create-concurrency': { type: 'string' },
       'hangup-concurrency': { type: 'string' },
       'recorder-log-level': { type: 'string' },
+      'rtp-io': { type: 'string' },
+      compare: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -111,6 +121,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
   }
   const codec = values.codec ?? 'pcmu';
   if (codec !== 'pcmu' && codec !== 'pcma') throw new Error(`--codec must be pcmu or pcma, got "${codec}"`);
+  const rtpIo = values['rtp-io'] ?? 'auto';
+  if (rtpIo !== 'auto' && rtpIo !== 'native' && rtpIo !== 'dgram') throw new Error(`--rtp-io must be auto, native or dgram, got "${rtpIo}"`);
+  if (values.compare && (values.url !== undefined || values.churn)) throw new Error('--compare starts its own recorders on a fixed load: not with --url or --churn');
   const calls = Math.round(num(values.calls, 'calls', 100, 1, 20000));
   const legs = calls * 2;
   const minCallS = num(values['min-call'], 'min-call', 10, 1, 86400);
@@ -144,5 +157,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     createConcurrency: Math.round(num(values['create-concurrency'], 'create-concurrency', 16, 1, 1024)),
     hangupConcurrency: Math.round(num(values['hangup-concurrency'], 'hangup-concurrency', 8, 1, 1024)),
     recorderLogLevel: values['recorder-log-level'] ?? 'info',
+    rtpIo,
+    compare: values.compare ?? false,
   };
 }

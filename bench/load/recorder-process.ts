@@ -30,6 +30,8 @@ export interface RecorderOptions {
   main?: string;
   /** SCHED_RR priority for every thread of the recorder (via chrt(1), root); 0: normal scheduling. */
   rtPriority: number;
+  /** The recorder's --rtp-io (auto: its default). */
+  rtpIo?: 'auto' | 'native' | 'dgram';
 }
 
 export interface RecorderProcess {
@@ -55,6 +57,7 @@ export async function startRecorder(opts: RecorderOptions, readyTimeoutMs = 30_0
     '--log-level', opts.logLevel,
   ];
   if (opts.workers !== undefined) args.push('--workers', String(opts.workers));
+  if (opts.rtpIo !== undefined) args.push('--rtp-io', opts.rtpIo);
   const logFd = openSync(opts.logFile, 'w');
   // nice(1) and chrt(1) exec node in place: same pid, and every thread node starts inherits the priority.
   const prefix = opts.rtPriority > 0 ? ['chrt', '-r', String(opts.rtPriority)] : [];

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { parseBenchArgs } from './args.js';
+import { runCompare } from './compare.js';
 import type { BenchOptions } from './args.js';
 import type { RunParams } from './calls.js';
 import { checkCall } from './checker.js';
@@ -31,6 +32,7 @@ interface Health {
   rings?: { capacity: number; used: number; highWater: number }[];
   workers?: unknown;
   active_calls?: number;
+  rtp_io?: string;
 }
 
 /** Ports for the run: even ports for every leg (twice that under churn), below the ephemeral range. */
@@ -88,6 +90,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         rtPriority: opts.recorderRtPriority,
         main: opts.recorderMain ?? undefined,
         nodeFlags: opts.recorderNodeFlags,
+        rtpIo: opts.rtpIo,
       });
       url = recorder.url;
       pid = recorder.pid;
@@ -228,6 +231,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         url: opts.url ?? 'own process',
         recorder: opts.url === null ? (opts.recorderMain ?? 'dist/src/main.js') : null,
         rtp_ports: opts.url === null ? `${portMin}-${portMax}` : null,
+        rtp_io: healthStart.body.rtp_io ?? null,
       },
       ok,
       notes,
@@ -311,7 +315,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const started = nowNs();
-  const report = await runBench(opts);
+  const report = opts.compare ? await runCompare(opts) : await runBench(opts);
   log(`done in ${Math.round(Number(nowNs() - started) / 1e9)} s`);
   const text = `${JSON.stringify(report, null, 2)}\n`;
   if (opts.out !== null) writeFileSync(opts.out, text);

@@ -4,14 +4,11 @@
  * of the legs from one UDP socket: sender k takes the k-th part of the 20 ms
  * tick. A leg's end ("done") resolves the promise addLeg gave.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { buildC } from './c-build.js';
 
-const SOURCE = fileURLToPath(new URL('../../../bench/load/rtp-sender.c', import.meta.url));
-const BINARY = fileURLToPath(new URL('./rtp-sender', import.meta.url));
 
 export interface SenderStats {
   sent: number;
@@ -51,9 +48,7 @@ export interface LegCommand {
 
 /** Compile rtp-sender.c unless the binary is newer; returns its path. */
 export function buildSender(): string {
-  if (existsSync(BINARY) && statSync(BINARY).mtimeMs >= statSync(SOURCE).mtimeMs) return BINARY;
-  execFileSync('cc', ['-O2', '-Wall', '-o', BINARY, SOURCE], { stdio: 'inherit' });
-  return BINARY;
+  return buildC('rtp-sender');
 }
 
 class Sender {

@@ -7,7 +7,9 @@
  * sweep-<time>.json (every run's report), sweep.md (the table) and
  * sweep.svg (loss and CPU per packet against calls). With --repeat R each
  * point runs R times and the table shows the median run (by loss, then µs
- * per packet). Any flag it does not know is passed to every run.
+ * per packet). With --rtp-io dgram,native the whole sweep runs once per
+ * receive path (each to its own first loss) and the plot shows both. Any
+ * flag it does not know is passed to every run.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,11 +27,13 @@ interface SweepArgs {
   points: number[];
   seconds: number;
   repeat: number;
+  /** Receive paths to sweep, each a full sweep; empty: the recorder's default. */
+  rtpIo: string[];
   passThrough: string[];
 }
 
 function parse(argv: string[]): SweepArgs {
-  const out: SweepArgs = { points: [100, 250, 500, 1000, 1500, 2000], seconds: 30, repeat: 1, passThrough: [] };
+  const out: SweepArgs = { points: [100, 250, 500, 1000, 1500, 2000], seconds: 30, repeat: 1, rtpIo: [], passThrough: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -40,11 +44,13 @@ function parse(argv: string[]): SweepArgs {
     if (a === '--points') out.points = value().split(',').map(Number);
     else if (a === '--seconds') out.seconds = Number(value());
     else if (a === '--repeat') out.repeat = Number(value());
+    else if (a === '--rtp-io') out.rtpIo = value().split(',');
     else if (a === '--help') {
-      process.stdout.write('Usage: npm run bench:sweep -- [--points 100,250,500,1000,1500,2000] [--seconds 30] [--repeat 1] [bench flags…]\n');
+      process.stdout.write('Usage: npm run bench:sweep -- [--points 100,250,500,1000,1500,2000] [--seconds 30] [--repeat 1] [--rtp-io dgram,native] [bench flags…]\n');
       process.exit(0);
     } else out.passThrough.push(a);
   }
+  if (out.rtpIo.some((io) => !['auto', 'native', 'dgram'].includes(io))) throw new Error('--rtp-io: auto, native or dgram, comma-separated');
   if (out.points.some((p) => !Number.isInteger(p) || p < 1)) throw new Error('--points: whole numbers ≥ 1, comma-separated');
   if (!(out.seconds > 0) || !(out.repeat >= 1)) throw new Error('--seconds and --repeat must be positive');
   return out;
@@ -157,32 +163,43 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const machine = machineInfo();
-  const points: { calls: number; host_busy_before_pct: number; runs: (Report | null)[]; median: Report | null }[] = [];
-  const rows: string[][] = [];
-  let knee: number | null = null;
-  for (const calls of args.points) {
-    const runs: (Report | null)[] = [];
-    let busy = 0;
-    for (let i = 0; i < args.repeat; i++) {
-      busy = await hostBusyPct(2000);
-      process.stderr.write(`[sweep] ${calls} calls × ${args.seconds} s, run ${i + 1}/${args.repeat} (machine ${busy}% busy before)\n`);
-      const tmp = path.join(RESULTS, `.run-${process.pid}.json`);
-      const report = await runOnce(calls, args.seconds, args.passThrough, tmp);
-      rmSync(tmp, { force: true });
-      runs.push(report);
+  interface Point { calls: number; host_busy_before_pct: number; runs: (Report | null)[]; median: Report | null }
+  const paths = args.rtpIo.length > 0 ? args.rtpIo : [null];
+  const sweeps: { rtpIo: string | null; points: Point[]; rows: string[][]; knee: number | null }[] = [];
+  for (const rtpIo of paths) {
+    const points: Point[] = [];
+    const rows: string[][] = [];
+    let knee: number | null = null;
+    const flags = rtpIo === null ? args.passThrough : [...args.passThrough, '--rtp-io', rtpIo];
+    for (const calls of args.points) {
+      const runs: (Report | null)[] = [];
+      let busy = 0;
+      for (let i = 0; i < args.repeat; i++) {
+        busy = await hostBusyPct(2000);
+        process.stderr.write(`[sweep] ${rtpIo === null ? '' : `--rtp-io ${rtpIo}: `}${calls} calls × ${args.seconds} s, run ${i + 1}/${args.repeat} (machine ${busy}% busy before)\n`);
+        const tmp = path.join(RESULTS, `.run-${process.pid}.json`);
+        const report = await runOnce(calls, args.seconds, flags, tmp);
+        rmSync(tmp, { force: true });
+        runs.push(report);
+      }
+      const done = runs.filter((r): r is Report => r !== null);
+      const median = done.length > 0 ? pickMedian(done) : null;
+      points.push({ calls, host_busy_before_pct: busy, runs, median });
+      rows.push(row(calls, median));
+      process.stderr.write(`${markdownTable([row(calls, median)]).split('\n')[2]}\n`);
+      if (median === null || median.loss_pct > 0 || !median.ok) {
+        knee = calls;
+        break;
+      }
     }
-    const done = runs.filter((r): r is Report => r !== null);
-    const median = done.length > 0 ? pickMedian(done) : null;
-    points.push({ calls, host_busy_before_pct: busy, runs, median });
-    rows.push(row(calls, median));
-    process.stderr.write(`${markdownTable([row(calls, median)]).split('\n')[2]}\n`);
-    if (median === null || median.loss_pct > 0 || !median.ok) {
-      knee = calls;
-      break;
-    }
+    sweeps.push({ rtpIo, points, rows, knee });
   }
-  const table = markdownTable(rows);
-  const good = points.filter((p) => p.median && p.median.loss_pct === 0 && p.median.ok).map((p) => p.calls);
+  const tableOf = (w: (typeof sweeps)[number]) => `${w.rtpIo === null ? '' : `--rtp-io ${w.rtpIo}\n\n`}${markdownTable(w.rows)}`;
+  const table = sweeps.map(tableOf).join('\n\n');
+  const goodOf = (w: (typeof sweeps)[number]) => {
+    const good = w.points.filter((p) => p.median && p.median.loss_pct === 0 && p.median.ok).map((p) => p.calls);
+    return good.length ? Math.max(...good) : 0;
+  };
   const summary = {
     bench: 'callrec sweep',
     at: new Date().toISOString(),
@@ -190,33 +207,41 @@ async function main(): Promise<void> {
     seconds: args.seconds,
     repeat: args.repeat,
     flags: args.passThrough,
-    lossless_up_to_calls: good.length ? Math.max(...good) : 0,
-    first_loss_at_calls: knee,
+    sweeps: sweeps.map((w) => ({
+      rtp_io: w.rtpIo,
+      lossless_up_to_calls: goodOf(w),
+      first_loss_at_calls: w.knee,
+      points: w.points.map((p) => ({ ...p, runs: p.runs.map((r) => (r ? { ...r, timeline: undefined } : null)) })),
+    })),
     table,
-    points: points.map((p) => ({ ...p, runs: p.runs.map((r) => (r ? { ...r, timeline: undefined } : null)) })),
   };
   writeFileSync(path.join(RESULTS, `sweep-${stamp}.json`), `${JSON.stringify(summary, null, 2)}\n`);
   const header = `Sweep ${summary.at}: ${machine.nproc} × ${machine.cpu_model}, Node ${machine.node}; ${args.seconds} s per point, ${args.repeat} run(s) each (median shown)${args.passThrough.length ? `; flags: ${args.passThrough.join(' ')}` : ''}.`;
   writeFileSync(path.join(RESULTS, 'sweep.md'), `${header}\n\n${table}\n`);
 
-  const series = (f: (r: Report) => number | undefined) =>
+  const series = (points: Point[], f: (r: Report) => number | undefined) =>
     points.filter((p) => p.median !== null && f(p.median) !== undefined).map((p) => [p.calls, f(p.median!)!] as [number, number]);
+  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd'];
   const svg = lineChartSvg({
     title: 'callrec: loss and recorder CPU per packet vs concurrent calls',
     subtitle: `${machine.nproc} × ${machine.cpu_model}, Node ${machine.node}, ${args.seconds} s per point, loopback, generator on the same machine`,
     xLabel: 'concurrent calls (2 legs × 50 packets/s each)',
     leftLabel: 'packet loss %',
     rightLabel: 'recorder CPU µs per packet',
-    series: [
-      { name: 'loss %', axis: 'left', color: '#d62728', points: series((r) => r.loss_pct) },
-      { name: 'µs/packet, total', axis: 'right', color: '#1f77b4', points: series((r) => r.recorder.steady_state?.us_per_packet) },
-      { name: 'main thread', axis: 'right', color: '#1f77b4', dashed: true, points: series((r) => r.recorder.steady_state?.main_thread_us_per_packet) },
-      { name: 'workers', axis: 'right', color: '#2ca02c', dashed: true, points: series((r) => r.recorder.steady_state?.other_threads_us_per_packet) },
-    ],
-    rules: [{ axis: 'right', y: 8, label: 'target 8 µs/packet', color: '#1f77b4' }],
+    series: sweeps.flatMap((w, i) => {
+      const name = w.rtpIo ?? 'recorder';
+      const color = colors[i % colors.length];
+      return [
+        { name: `${name}: loss %`, axis: 'left' as const, color: '#d62728', dashed: i > 0, points: series(w.points, (r) => r.loss_pct) },
+        { name: `${name}: µs/packet`, axis: 'right' as const, color, points: series(w.points, (r) => r.recorder.steady_state?.us_per_packet) },
+        { name: `${name}: main thread`, axis: 'right' as const, color, dashed: true, points: series(w.points, (r) => r.recorder.steady_state?.main_thread_us_per_packet) },
+      ];
+    }),
+    rules: [{ axis: 'right', y: 4.5, label: 'target 4.5 µs/packet', color: '#1f77b4' }],
   });
   writeFileSync(path.join(RESULTS, 'sweep.svg'), svg);
-  process.stdout.write(`${header}\n\n${table}\n\nlossless up to ${summary.lossless_up_to_calls} calls; first loss at ${knee ?? 'none (all points lossless)'}\n`);
+  const verdicts = sweeps.map((w) => `${w.rtpIo ?? 'recorder'}: lossless up to ${goodOf(w)} calls; first loss at ${w.knee ?? 'none (all points lossless)'}`);
+  process.stdout.write(`${header}\n\n${table}\n\n${verdicts.join('\n')}\n`);
 }
 
 main().catch((err) => {
