@@ -75,6 +75,9 @@ static uv_poll_t poll_handle;
 static double base_perf_ms;
 static struct timespec base_mono;
 
+/* Process-wide: how the receive work batches (stats(), for /healthz and the bench). */
+static double wakeups, recv_calls, datagrams;
+
 static uint8_t bufs[BATCH][RECV_BYTES];
 static struct mmsghdr msgs[BATCH];
 static struct iovec iovs[BATCH];
@@ -224,7 +227,9 @@ static void drain(Leg *leg) {
       msgs[i].msg_hdr.msg_flags = 0;
     }
     int n = recvmmsg(leg->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+    recv_calls++;
     if (n <= 0) return; /* EAGAIN, or an error the socket reports again */
+    datagrams += n;
     double now = now_ms();
     for (int i = 0; i < n; i++) {
       struct msghdr *h = &msgs[i].msg_hdr;
@@ -248,6 +253,7 @@ static void drain(Leg *leg) {
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)handle; (void)events;
   if (status < 0) return;
+  wakeups++;
   struct epoll_event ev[EVENTS];
   int n = epoll_wait(epfd, ev, EVENTS, 0);
   for (int i = 0; i < n; i++) {
@@ -480,12 +486,26 @@ static napi_value close_leg(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* stats() → { wakeups, recv_calls, datagrams } since init. */
+static napi_value stats(napi_env env, napi_callback_info info) {
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_double(env, wakeups, &v));
+  CHECK(napi_set_named_property(env, out, "wakeups", v));
+  CHECK(napi_create_double(env, recv_calls, &v));
+  CHECK(napi_set_named_property(env, out, "recv_calls", v));
+  CHECK(napi_create_double(env, datagrams, &v));
+  CHECK(napi_set_named_property(env, out, "datagrams", v));
+  return out;
+}
+
 static napi_value module_init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "init", NULL, init, NULL, NULL, NULL, napi_default, NULL },
     { "open", NULL, open_leg, NULL, NULL, NULL, napi_default, NULL },
     { "start", NULL, start_leg, NULL, NULL, NULL, napi_default, NULL },
     { "close", NULL, close_leg, NULL, NULL, NULL, napi_default, NULL },
+    { "stats", NULL, stats, NULL, NULL, NULL, napi_default, NULL },
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

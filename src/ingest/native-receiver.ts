@@ -29,6 +29,19 @@ interface Addon {
   open(ring: Uint8Array, words: Float64Array, slot: number, port: number, host: string): number;
   start(id: number): void;
   close(id: number): void;
+  stats(): NativeReceiveStats;
+}
+
+/** How the native path batches: epoll wake-ups, recvmmsg calls and datagrams read, since start. */
+export interface NativeReceiveStats {
+  wakeups: number;
+  recv_calls: number;
+  datagrams: number;
+}
+
+/** The native receiver's batching counters, or null when it is not in use. */
+export function nativeReceiveStats(): NativeReceiveStats | null {
+  return addon === null ? null : addon.stats();
 }
 
 /** Where node-gyp puts the addon (relative to this file in src/ and in dist/src/). */

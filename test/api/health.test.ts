@@ -31,6 +31,8 @@ test('free ports: 200 "ok" with no reasons', async () => {
   // npm test runs with a receive path chosen (scripts/test.mjs): the recorder must really use it.
   assert.is(res.body.rtp_io, process.env.CALLREC_TEST_RTP_IO ?? res.body.rtp_io, 'the receive path in use');
   assert.ok(['native', 'dgram'].includes(res.body.rtp_io), res.text);
+  if (res.body.rtp_io === 'native') assert.ok(res.body.native_receive.wakeups >= 0 && res.body.native_receive.datagrams >= 0, res.text);
+  else assert.is(res.body.native_receive, null);
 });
 
 test('the last ports taken: 503 no_free_ports, as POST /api/sessions answers; 200 again after the hangup', async () => {

@@ -128,6 +128,7 @@ const healthExample: JsonObject = {
   status: 'ok',
   reasons: [],
   rtp_io: 'native',
+  native_receive: { wakeups: 1843211, recv_calls: 9120554, datagrams: 9876002 },
   active_calls: 12,
   recordings: 5310,
   disk: { free_bytes: 412316860416, used_bytes: 87683139584, total_bytes: 500000000000 },
@@ -457,6 +458,11 @@ const schemas: Record<string, JsonObject> = {
     properties: {
       status: { type: 'string', enum: ['ok', 'unavailable'] },
       rtp_io: { type: 'string', enum: ['native', 'dgram'], description: 'How RTP is read (`--rtp-io`): the native batch receiver or node:dgram.' },
+      native_receive: {
+        type: ['object', 'null'],
+        description: 'With `rtp_io: native`: event-loop wake-ups, `recvmmsg` calls and datagrams read since start (datagrams per call shows how well reads batch); null on dgram.',
+        properties: { wakeups: counter, recv_calls: counter, datagrams: counter },
+      },
       reasons: {
         type: 'array',
         items: { type: 'string', enum: ['shutting_down', 'disk_full', 'no_free_ports'] },

@@ -6,7 +6,7 @@
  * the recordings indexed, the worker pool and its rings.
  */
 import Router from '@koa/router';
-import { rtpIo } from '../../ingest/index.js';
+import { nativeReceiveStats, rtpIo } from '../../ingest/index.js';
 import type { RecorderPool } from '../../pool/index.js';
 import type { SessionRegistry } from '../../session/index.js';
 import { diskSpace } from '../../storage/index.js';
@@ -30,6 +30,7 @@ export function healthRoutes(deps: HealthDeps): Router {
       status: reasons.length === 0 ? 'ok' : 'unavailable',
       reasons,
       rtp_io: rtpIo(),
+      native_receive: rtpIo() === 'native' ? nativeReceiveStats() : null,
       active_calls: deps.registry.size,
       recordings: deps.index.size,
       disk: await diskSpace(deps.sessionsDir),
