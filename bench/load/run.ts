@@ -33,6 +33,7 @@ interface Health {
   workers?: unknown;
   active_calls?: number;
   rtp_io?: string;
+  native_receive?: { wakeups: number; recv_calls: number; datagrams: number } | null;
 }
 
 /** Ports for the run: even ports for every leg (twice that under churn), below the ephemeral range. */
@@ -261,6 +262,8 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
         ring_capacity_bytes: rings[0]?.capacity ?? null,
         ring_high_water_pct: rings.length ? round((Math.max(...rings.map((r) => r.highWater)) / rings[0].capacity) * 100, 2) : null,
         active_calls_end: healthEnd.body.active_calls ?? null,
+        // The native receiver's batching over the whole run: datagrams per wake-up and per recvmmsg call.
+        native_receive: healthEnd.body.native_receive ?? null,
         profiles,
       },
       create_ms: { ...distribution(creates), wall: round(scenario.createWallMs, 0) },
