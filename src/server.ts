@@ -160,8 +160,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   let lock;
   try {
     if (config.sipPort !== 0) sip = await startSipServer({ config, registry, log, isReady: () => ready });
-    const running = sip;
-    if (running !== null) metrics.setSipStats(() => running.stats());
+    if (sip !== null) metrics.setSip(sip);
     lock = await acquireSessionsLock(config.sessionsDir);
   } catch (err) {
     await sip?.close();

@@ -12,9 +12,15 @@ import type { Context, Next } from 'koa';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RecorderPool } from '../pool/index.js';
 import type { Session, SessionRegistry } from '../session/index.js';
+import type { SipLevels, SipServer } from '../sip/index.js';
 import type { RecordingsIndex, SessionInfo } from '../storage/index.js';
 import { TrafficTotals } from './traffic-totals.js';
 import type { LegTotals, TrafficSnapshot } from './traffic-totals.js';
+
+/** What /metrics reads from the SIP server (src/sip/server.ts). */
+export type SipMetricsSource = Pick<SipServer, 'stats' | 'levels'>;
+
+const NO_SIP: SipLevels = { dialogsActive: 0, tcpConnectionsOpen: 0, serverTransactions: 0, clientTransactions: 0 };
 
 export interface MetricsDeps {
   registry: SessionRegistry;
@@ -38,8 +44,8 @@ export class RecorderMetrics {
   readonly #httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly #httpSeconds: Histogram<'method' | 'route'>;
   #snapshot: { at: number; value: TrafficSnapshot } | null = null;
-  /** SIP counters (src/sip/stats.ts), once the SIP server runs. */
-  #sipStats: (() => Record<string, number>) | null = null;
+  /** The SIP server's counters and levels, once it runs (null with --sip-port 0). */
+  #sip: SipMetricsSource | null = null;
 
   constructor(deps: MetricsDeps) {
     this.#deps = deps;
@@ -116,7 +122,7 @@ export class RecorderMetrics {
         this.set(deps.pool.state().queued);
       },
     });
-    const sipStats = () => this.#sipStats?.() ?? {};
+    const sipStats = () => this.#sip?.stats() ?? {};
     new Counter({
       name: 'callrec_sip_events_total',
       help: 'SIP events by name: requests, responses, retransmissions, refusals and drops (see README, SIP counters).',
@@ -125,6 +131,35 @@ export class RecorderMetrics {
       collect() {
         this.reset();
         for (const [event, n] of Object.entries(sipStats())) this.inc({ event }, n);
+      },
+    });
+    // Levels, not counts: rate() over them would lie, so they are gauges (0 with SIP off).
+    const sipLevels = () => this.#sip?.levels() ?? NO_SIP;
+    new Gauge({
+      name: 'callrec_sip_dialogs_active',
+      help: 'SIPREC dialogs open now.',
+      registers,
+      collect() {
+        this.set(sipLevels().dialogsActive);
+      },
+    });
+    new Gauge({
+      name: 'callrec_sip_tcp_connections_open',
+      help: 'SIP TCP connections open now.',
+      registers,
+      collect() {
+        this.set(sipLevels().tcpConnectionsOpen);
+      },
+    });
+    new Gauge({
+      name: 'callrec_sip_transactions_active',
+      help: 'SIP transactions in progress, by side (server: requests we answer; client: requests we sent, e.g. BYE).',
+      labelNames: ['side'],
+      registers,
+      collect() {
+        const levels = sipLevels();
+        this.set({ side: 'server' }, levels.serverTransactions);
+        this.set({ side: 'client' }, levels.clientTransactions);
       },
     });
     this.#finalizeSeconds = new Histogram({
@@ -149,9 +184,9 @@ export class RecorderMetrics {
 
     deps.registry.onFinalized((info, session, seconds) => this.onFinalized(info, session, seconds));
   }
-  /** Report the SIP server's counters on /metrics. */
-  setSipStats(stats: () => Record<string, number>): void {
-    this.#sipStats = stats;
+  /** Report the SIP server's counters and levels on /metrics. */
+  setSip(sip: SipMetricsSource): void {
+    this.#sip = sip;
   }
 
 

@@ -3,7 +3,7 @@
  * the tests may use; everything else in src/sip/ is internal.
  */
 export { startSipServer } from './server.js';
-export type { SipServer, SipServerDeps } from './server.js';
+export type { SipLevels, SipServer, SipServerDeps } from './server.js';
 export { RFC3261_TIMERS } from './transaction/timers.js';
 export type { SipTimers } from './transaction/timers.js';
 export type { TcpLimits } from './transport/tcp.js';

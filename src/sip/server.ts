@@ -37,11 +37,20 @@ export interface SipServerDeps {
   isReady?: () => boolean;
 }
 
+/** What is open now: levels that go down as well as up, so /metrics has them as gauges, not counters. */
+export interface SipLevels {
+  dialogsActive: number;
+  tcpConnectionsOpen: number;
+  serverTransactions: number;
+  clientTransactions: number;
+}
+
 export interface SipServer {
   /** Stop taking calls, BYE live dialogs, close the sockets. Idempotent. */
   close(): Promise<void>;
-  /** Counters (see README "SIP / SIPREC") and gauges. */
+  /** Event counters (see README "SIP / SIPREC"): they only go up. */
   stats(): Record<string, number>;
+  levels(): SipLevels;
 }
 
 export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
@@ -90,12 +99,11 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
     })();
     return closing;
   };
-  const stats = (): Record<string, number> => ({
-    ...counters.snapshot(),
-    dialogs_active: uas.dialogs.size,
-    server_transactions: uas.serverTx.size,
-    client_transactions: clientTx.size,
-    tcp_connections_open: tcp?.connectionCount ?? 0,
+  const levels = (): SipLevels => ({
+    dialogsActive: uas.dialogs.size,
+    tcpConnectionsOpen: tcp?.connectionCount ?? 0,
+    serverTransactions: uas.serverTx.size,
+    clientTransactions: clientTx.size,
   });
-  return { close, stats };
+  return { close, stats: () => counters.snapshot(), levels };
 }
