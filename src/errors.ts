@@ -1,7 +1,7 @@
 /**
  * Every error callrec reports, in one table: stable code, HTTP status, and
  * the message shown to clients. The README lists every code (a test checks).
- * Unknown errors are never shown: the API answers 500 "internal error".
+ * Unknown errors are never shown: the API answers 500 CALLREC_ERR_INTERNAL "internal error".
  */
 
 export const ERROR_TABLE = {
@@ -22,6 +22,8 @@ export const ERROR_TABLE = {
   CALLREC_ERR_SHUTTING_DOWN: { status: 503, message: 'shutting down: not taking new calls' },
   CALLREC_ERR_STORAGE: { status: 503, message: 'cannot write to the sessions directory' },
   CALLREC_ERR_WORKER: { status: 500, message: 'recording worker failed' },
+  /** Anything unexpected: the cause is logged, the client only learns that it failed. */
+  CALLREC_ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type CallrecErrorCode = keyof typeof ERROR_TABLE;

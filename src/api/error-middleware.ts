@@ -1,11 +1,12 @@
 /**
  * The one error handler, mounted first: CALLREC_ERR_* → its status and
- * {"status":"error","error":message}; anything else → 500 "internal error"
- * (logged, never shown). Unmatched routes end here as 404 JSON too, and a
- * method a route does not take as 405 (501 for a method no route takes).
+ * {"status":"error","error":message,"code":…}; anything else → 500
+ * CALLREC_ERR_INTERNAL "internal error" (logged, never shown). Unmatched
+ * routes end here as 404 JSON too, and a method a route does not take as
+ * 405 (501 for a method no route takes).
  */
 import type { Context, Next } from 'koa';
-import { CallrecError } from '../errors.js';
+import { CallrecError, ERROR_TABLE } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export function errorMiddleware(log: Logger) {
@@ -33,8 +34,8 @@ export function errorMiddleware(log: Logger) {
           ctx.body = { status: 'error', error: (err as Error).message };
         } else {
           log.error({ err, path: ctx.path }, 'unhandled error in request');
-          ctx.status = 500;
-          ctx.body = { status: 'error', error: 'internal error' };
+          ctx.status = ERROR_TABLE.CALLREC_ERR_INTERNAL.status;
+          ctx.body = { status: 'error', error: ERROR_TABLE.CALLREC_ERR_INTERNAL.message, code: 'CALLREC_ERR_INTERNAL' };
         }
       }
     }

@@ -295,6 +295,18 @@ test('every JSON answer with a body has an example; error examples carry a code 
   }
 });
 
+test('every operation documents its unexpected failure: 500 with CALLREC_ERR_INTERNAL', () => {
+  for (const [p, item] of Object.entries<Json>(doc.paths)) {
+    for (const m of METHODS) {
+      if (item[m] === undefined) continue;
+      const raw = item[m].responses['500'];
+      assert.ok(raw !== undefined, `${m} ${p}: no 500`);
+      const codes = Object.values<Json>(deref(raw).content['application/json'].examples).map((e) => deref(e).value.code);
+      assert.ok(codes.includes('CALLREC_ERR_INTERNAL'), `${m} ${p} 500: ${codes.join(', ')}`);
+    }
+  }
+});
+
 // ------------------------------------------------- docs/ against the code
 
 const docsFile = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');

@@ -526,6 +526,9 @@ const responses: Record<string, JsonObject> = {
   UnsupportedMediaType: errorResponse('A non-empty body that is not `application/json`.', [
     ['CALLREC_ERR_UNSUPPORTED_MEDIA_TYPE', 'request body must be application/json'],
   ]),
+  InternalError: errorResponse('An unexpected failure: logged by the recorder, never described to the client.', [
+    ['CALLREC_ERR_INTERNAL', 'internal error'],
+  ]),
   NoActiveSession: errorResponse('No active session with this id (unknown, already ended, or not a valid id).', [
     ['CALLREC_ERR_NOT_FOUND', `no active session "${ID}"`],
   ]),
@@ -927,6 +930,15 @@ const webhooks: Record<string, JsonObject> = {
   },
 };
 
+// Any operation can fail unexpectedly: 500 CALLREC_ERR_INTERNAL, unless it documents its own 500.
+const HTTP_METHODS = new Set(['get', 'head', 'post', 'put', 'patch', 'delete', 'options']);
+const internalError: JsonObject = { $ref: '#/components/responses/InternalError' };
+for (const item of Object.values(paths)) {
+  for (const [key, operation] of Object.entries(item)) {
+    if (HTTP_METHODS.has(key)) ((operation as JsonObject).responses as JsonObject)['500'] ??= internalError;
+  }
+}
+
 export const openapiDocument: JsonObject = {
   openapi: '3.1.0',
   info: {
@@ -936,7 +948,7 @@ export const openapiDocument: JsonObject = {
     description:
       'All answers are JSON except audio downloads and `/metrics`. Errors are `{"status": "error", "error": "<message>", "code": "CALLREC_ERR_…"}`. ' +
       'A path that exists but not for the method is `405` with an `Allow` header (`CALLREC_ERR_METHOD_NOT_ALLOWED`; `501` for a method no route takes); an unknown path is `404`. ' +
-      'An unexpected failure is `500` with no detail. With `--api-token`, every request but `GET /healthz` and `GET /openapi.json` needs `Authorization: Bearer <token>`, unknown paths included.',
+      'An unexpected failure is `500` `CALLREC_ERR_INTERNAL` with no detail. With `--api-token`, every request but `GET /healthz` and `GET /openapi.json` needs `Authorization: Bearer <token>`, unknown paths included.',
     license: { name: 'MIT', identifier: 'MIT' },
   },
   servers: [{ url: 'http://127.0.0.1:8080', description: 'the defaults (`--http-host`, `--http-port`)' }],
