@@ -58,6 +58,17 @@ export interface Config {
   readonly testSlowPacketMs: number;
   /** Test only (env CALLREC_TEST_RING_BYTES): ring capacity, a power of two; 0 = default. */
   readonly testRingBytes: number;
+  /**
+   * What set each setting that was given, by flag name without dashes:
+   * `--rtp-host` or `CALLREC_RTP_HOST`. A default has no entry. Checks made
+   * after parsing (binding a port) name it, and tell a default from a choice.
+   */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** The flag or variable to name in a message about a setting (the flag for a default). */
+export function settingSource(config: Pick<Config, 'sources'>, name: string): string {
+  return config.sources[name] ?? `--${name}`;
 }
 
 interface FlagSpec {
@@ -299,6 +310,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     minDurationSeconds: number('min-duration', parseNonNegative),
     testRingBytes: ringBytes,
     testSlowPacketMs: env.CALLREC_TEST_SLOW_PACKET_MS === undefined ? 0 : parsePositive('CALLREC_TEST_SLOW_PACKET_MS', env.CALLREC_TEST_SLOW_PACKET_MS, false),
+    sources: Object.freeze(Object.fromEntries(Object.keys(FLAGS).filter((name) => values[name] !== undefined || fromEnv(name) !== undefined).map((name) => [name, source(name)]))),
   };
   const known = [...Object.values(FLAGS).map((spec) => spec.env), ...OTHER_KNOWN_VARIABLES];
   return { help: false, config: Object.freeze(config), unknownVariables: unknownVariables(env, known) };

@@ -7,6 +7,7 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { createApp } from './api/index.js';
+import { settingSource } from './config.js';
 import type { Config } from './config.js';
 import { callrecError } from './errors.js';
 import { PortPool, chooseRtpIo } from './ingest/index.js';
@@ -22,6 +23,7 @@ import { RecordingsIndex, scanSessionsDir } from './storage/index.js';
 import { WebhookNotifier } from './webhook/index.js';
 import { OnCompleteRunner } from './hooks/index.js';
 import { acquireSessionsLock } from './storage/sessions-lock.js';
+import { probeRtpHost } from './startup/rtp-host-probe.js';
 
 /** 32 MiB per ring: ~180k packets, i.e. ~1.8 s of 1,000 calls if a worker stalls (bench/README.md). */
 const RING_BYTES = 32 * 1024 * 1024;
@@ -95,6 +97,8 @@ function listen(server: http.Server, host: string, port: number): Promise<number
 
 export async function startRecorder(config: Config, log: Logger): Promise<Recorder> {
   await checkSessionsDir(config.sessionsDir);
+  // Before anything listens: a bad --rtp-host would otherwise fail every call, not the start.
+  await probeRtpHost(config.rtpHost, settingSource(config, 'rtp-host'));
   const rtpIo = chooseRtpIo(config.rtpIo);
   if (rtpIo.warning !== null) log.warn(rtpIo.warning);
   const ports = new PortPool(config.rtpPortMin, config.rtpPortMax);

@@ -5,7 +5,7 @@
 import os from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FLAGS, MAX_WORKERS, parseConfig, usage } from '../src/config.js';
+import { FLAGS, MAX_WORKERS, parseConfig, settingSource, usage } from '../src/config.js';
 import type { Config } from '../src/config.js';
 import { CallrecError } from '../src/errors.js';
 
@@ -318,6 +318,13 @@ test('unknown CALLREC_* variables are reported with the closest known one, and d
   ]);
   const clean = parseConfig([], { CALLREC_SKIP_NATIVE: '1', CALLREC_TEST_WEBHOOK_BACKOFF_MS: '10', CALLREC_WEBHOOK_SECRET_FILE: '/k' });
   assert.equal(!clean.help && clean.unknownVariables, [], 'variables callrec reads outside FLAGS are known');
+});
+
+test('sources: a setting given names its flag or variable, a default has none (start-up checks name what to fix)', () => {
+  const c = config(['--rtp-host', '10.0.0.5'], { CALLREC_SIP_PORT: '5070' });
+  assert.equal(c.sources, { 'rtp-host': '--rtp-host', 'sip-port': 'CALLREC_SIP_PORT' });
+  assert.equal([settingSource(c, 'sip-port'), settingSource(c, 'http-port')], ['CALLREC_SIP_PORT', '--http-port']);
+  assert.is(config(['--sip-port', '5080'], { CALLREC_SIP_PORT: '5070' }).sources['sip-port'], '--sip-port', 'the flag wins over its variable');
 });
 
 test('--help: a help request, and usage() lists every flag with its variable', () => {

@@ -138,6 +138,19 @@ test('regression (issue 11, defect 10: mkdir -p looped forever): --sessions-dir 
   assertConfigError(res, '/proc sessions dir', /sessions-dir.*\/proc\/callrec-test-sessions/);
 });
 
+test('regression (issue 11, defect 6: a bad --rtp-host passed start-up, then every call failed): it exits 2 with one line saying why', async () => {
+  const dir = path.join(makeTempDir('cli-rtp-host'), 'sessions');
+  // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+  const absent = await runCli([...baseArgs(dir), '--rtp-host', '192.0.2.1']);
+  assertConfigError(absent, '--rtp-host 192.0.2.1', /^callrec: --rtp-host: cannot bind 192\.0\.2\.1: not an address of this machine \(EADDRNOTAVAIL\)$/);
+  assertNothingRecorded(dir, '--rtp-host 192.0.2.1');
+  for (const host of ['not-an-address', '::1', '10.0.0']) {
+    assertConfigError(await runCli([...baseArgs(dir), '--rtp-host', host]), `--rtp-host ${host}`, new RegExp(`^callrec: --rtp-host: "${host.replace(/\./g, '\\.')}" is not an IPv4 address$`));
+  }
+  const fromEnv = await runCli(baseArgs(dir), { env: { CALLREC_RTP_HOST: '192.0.2.1' } });
+  assertConfigError(fromEnv, 'CALLREC_RTP_HOST=192.0.2.1', /^callrec: CALLREC_RTP_HOST: cannot bind 192\.0\.2\.1: not an address of this machine/);
+});
+
 test('an --http-port already in use exits 2 with one line', async () => {
   const port = await occupyPort();
   const dir = path.join(makeTempDir('cli-port-in-use'), 'sessions');
