@@ -24,6 +24,7 @@ import { WebhookNotifier } from './webhook/index.js';
 import { OnCompleteRunner } from './hooks/index.js';
 import { acquireSessionsLock } from './storage/sessions-lock.js';
 import { probeRtpHost } from './startup/rtp-host-probe.js';
+import { explainSipBindError } from './startup/port-clash.js';
 
 /** 32 MiB per ring: ~180k packets, i.e. ~1.8 s of 1,000 calls if a worker stalls (bench/README.md). */
 const RING_BYTES = 32 * 1024 * 1024;
@@ -171,7 +172,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     server.close();
     await Promise.all([webhooks.close(), hooks?.close()]);
     await pool.close();
-    throw err;
+    throw explainSipBindError(err, config, httpPort);
   }
   const scan = await scanSessionsDir(config.sessionsDir);
   index.addAll(scan.finished);

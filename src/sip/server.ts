@@ -5,6 +5,7 @@
  * (RTP timeout, API hangup). close() stops taking calls, sends BYE on every
  * live dialog, then closes the sockets; the registry finalizes the calls.
  */
+import { settingSource } from '../config.js';
 import type { Config } from '../config.js';
 import { callrecError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -72,7 +73,7 @@ export async function startSipServer(deps: SipServerDeps): Promise<SipServer> {
   const onMessage = (bytes: Buffer, flow: Flow) => uas.receive(bytes, flow);
 
   const bindError = (err: unknown) =>
-    callrecError('CALLREC_ERR_CONFIG', `--sip-port: cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, err);
+    callrecError('CALLREC_ERR_CONFIG', `${settingSource(config, 'sip-port')}: cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, err);
   try {
     udp = await UdpTransport.bind(host, port, onMessage, counters);
   } catch (err) {

@@ -4,6 +4,7 @@
  * RTP ports 40500-40599.
  */
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -29,6 +30,21 @@ async function occupyPort(): Promise<number> {
   blockers.push(blocker);
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   return (blocker.address() as net.AddressInfo).port;
+}
+
+/** A loopback port free on TCP and UDP right now (released before it is returned). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await occupyPort();
+    await new Promise((resolve) => blockers.pop()!.close(resolve));
+    const udp = dgram.createSocket('udp4');
+    const free = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    udp.close();
+    if (free) return port;
+  }
 }
 
 test.after(async () => {
@@ -159,6 +175,39 @@ test('an --http-port already in use exits 2 with one line', async () => {
   const res = await runCli(args);
   assertConfigError(res, 'http port in use', new RegExp(`http-port|${port}`));
   assertNothingRecorded(dir, 'http port in use');
+});
+
+test('regression (issue 11: a SIP/HTTP port clash was blamed on the wrong flag): each case exits 2 naming the flag at fault', async () => {
+  const dir = path.join(makeTempDir('cli-sip-clash'), 'sessions');
+  const withPorts = (http: string, sip: string | null) => {
+    const args = baseArgs(dir);
+    args[args.indexOf('--http-port') + 1] = http;
+    if (sip === null) args.splice(args.indexOf('--sip-port'), 2);
+    else args[args.indexOf('--sip-port') + 1] = sip;
+    return args;
+  };
+  const port = await freePort();
+  assertConfigError(await runCli(withPorts(String(port), String(port))), 'both set to one port',
+    new RegExp(`^callrec: --sip-port: ${port} is also the HTTP port \\(--http-port\\); give them different ports$`));
+  assertConfigError(await runCli(withPorts(String(port), null), { env: { CALLREC_SIP_PORT: String(port) } }), 'the SIP port from its variable',
+    new RegExp(`^callrec: CALLREC_SIP_PORT: ${port} is also the HTTP port \\(--http-port\\)`));
+  // Only --http-port was chosen, onto the SIP default: the HTTP port is the one to move.
+  assertConfigError(await runCli(withPorts('5060', null)), '--http-port on the SIP default',
+    /^callrec: --http-port: 5060 is also the SIP port \(--sip-port defaults to 5060\); choose another port, or set --sip-port$/);
+  assertNothingRecorded(dir, 'SIP/HTTP clash');
+
+  const tcpHeld = await occupyPort();
+  assertConfigError(await runCli(withPorts('0', String(tcpHeld))), 'SIP port held on TCP',
+    new RegExp(`^callrec: --sip-port: cannot listen on 127\\.0\\.0\\.1:${tcpHeld} \\(EADDRINUSE\\)$`));
+  const udpHeld = await freePort();
+  const holder = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => holder.bind(udpHeld, '127.0.0.1', resolve));
+  try {
+    assertConfigError(await runCli(withPorts('0', String(udpHeld))), 'SIP port held on UDP',
+      new RegExp(`^callrec: --sip-port: cannot listen on 127\\.0\\.0\\.1:${udpHeld} \\(EADDRINUSE\\)$`));
+  } finally {
+    holder.close();
+  }
 });
 
 test('regression (recovery ran before the HTTP port was bound): a second recorder that fails on a busy --http-port leaves the first one\'s live call alone', async () => {
