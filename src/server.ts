@@ -25,6 +25,7 @@ import { OnCompleteRunner } from './hooks/index.js';
 import { acquireSessionsLock } from './storage/sessions-lock.js';
 import { probeRtpHost } from './startup/rtp-host-probe.js';
 import { explainSipBindError } from './startup/port-clash.js';
+import { checkCommandProgram } from './startup/command-check.js';
 
 /** 32 MiB per ring: ~180k packets, i.e. ~1.8 s of 1,000 calls if a worker stalls (bench/README.md). */
 const RING_BYTES = 32 * 1024 * 1024;
@@ -100,6 +101,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
   await checkSessionsDir(config.sessionsDir);
   // Before anything listens: a bad --rtp-host would otherwise fail every call, not the start.
   await probeRtpHost(config.rtpHost, settingSource(config, 'rtp-host'));
+  if (config.onComplete !== null) await checkCommandProgram(config.onComplete[0], settingSource(config, 'on-complete'));
   const rtpIo = chooseRtpIo(config.rtpIo);
   if (rtpIo.warning !== null) log.warn(rtpIo.warning);
   const ports = new PortPool(config.rtpPortMin, config.rtpPortMax);

@@ -3,7 +3,7 @@
  * 2 with exactly one line on stderr before anything is recorded.
  * RTP ports 40500-40599.
  */
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
@@ -165,6 +165,32 @@ test('regression (issue 11, defect 6: a bad --rtp-host passed start-up, then eve
   }
   const fromEnv = await runCli(baseArgs(dir), { env: { CALLREC_RTP_HOST: '192.0.2.1' } });
   assertConfigError(fromEnv, 'CALLREC_RTP_HOST=192.0.2.1', /^callrec: CALLREC_RTP_HOST: cannot bind 192\.0\.2\.1: not an address of this machine/);
+});
+
+test('regression (issue 11: a missing --on-complete command was accepted): a program that does not exist or cannot be run exits 2 naming the flag', async () => {
+  const base = makeTempDir('cli-on-complete');
+  const dir = path.join(base, 'sessions');
+  const plain = path.join(base, 'not-executable.sh');
+  writeFileSync(plain, '#!/bin/sh\n');
+  chmodSync(plain, 0o644);
+  const cases: [string, string, RegExp][] = [
+    ['a path that does not exist', '/no/such/program', /^callrec: --on-complete: the program \/no\/such\/program does not exist$/],
+    ['a command line whose program does not exist', '/no/such/program --bucket calls', /^callrec: --on-complete: the program \/no\/such\/program does not exist$/],
+    ['a JSON array whose program does not exist', '["/no/such/program", "--bucket"]', /^callrec: --on-complete: the program \/no\/such\/program does not exist$/],
+    ['a file without the execute bit', plain, /^callrec: --on-complete: the program .*not-executable\.sh is not executable$/],
+    ['a directory', base, /^callrec: --on-complete: the program .* is not a regular file$/],
+    ['a bare name not in PATH', 'callrec-no-such-program --x', /^callrec: --on-complete: the program callrec-no-such-program is not an executable file in any PATH directory$/],
+  ];
+  for (const [what, command, mention] of cases) {
+    assertConfigError(await runCli([...baseArgs(dir), '--on-complete', command]), what, mention);
+  }
+  const fromEnv = await runCli(baseArgs(dir), { env: { CALLREC_ON_COMPLETE: '/no/such/program' } });
+  assertConfigError(fromEnv, 'CALLREC_ON_COMPLETE', /^callrec: CALLREC_ON_COMPLETE: the program \/no\/such\/program does not exist$/);
+  assertNothingRecorded(dir, 'missing --on-complete program');
+
+  // A bare name found through PATH, with arguments, is a valid command.
+  const server = await startServer({ sessionsDir: dir, rtpPorts: RTP_PORTS, args: ['--on-complete', 'true --from-path'] });
+  assert.equal(await server.stop(), { code: 0, signal: null });
 });
 
 test('an --http-port already in use exits 2 with one line', async () => {
