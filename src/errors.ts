@@ -10,6 +10,8 @@ export const ERROR_TABLE = {
   CALLREC_ERR_INVALID_ID: { status: 400, message: 'invalid session id' },
   CALLREC_ERR_INVALID_QUERY: { status: 400, message: 'invalid query parameter' },
   CALLREC_ERR_INVALID_LEG: { status: 400, message: 'invalid audio leg' },
+  /** A client error thrown by Koa or a library rather than by callrec (http-errors); it keeps its own status. */
+  CALLREC_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
   CALLREC_ERR_UNAUTHORIZED: { status: 401, message: 'missing or wrong bearer token' },
   CALLREC_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   CALLREC_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed' },

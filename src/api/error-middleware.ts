@@ -3,11 +3,13 @@
  * {"status":"error","error":message,"code":…}; anything else → 500
  * CALLREC_ERR_INTERNAL "internal error" (logged, never shown). Unmatched
  * routes end here as 404 JSON too, and a method a route does not take as
- * 405 (501 for a method no route takes).
+ * 405 (501 for a method no route takes). A 4xx thrown by Koa or a library
+ * (http-errors) keeps its status and message and gets a code too.
  */
 import type { Context, Next } from 'koa';
 import { CallrecError, ERROR_TABLE } from '../errors.js';
 import type { Logger } from '../log.js';
+import { codeForClientError } from './http-error-code.js';
 
 export function errorMiddleware(log: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
@@ -31,7 +33,7 @@ export function errorMiddleware(log: Logger) {
         const status = (err as { status?: number; expose?: boolean }).status;
         if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: boolean }).expose) {
           ctx.status = status;
-          ctx.body = { status: 'error', error: (err as Error).message };
+          ctx.body = { status: 'error', error: (err as Error).message, code: codeForClientError(status) };
         } else {
           log.error({ err, path: ctx.path }, 'unhandled error in request');
           ctx.status = ERROR_TABLE.CALLREC_ERR_INTERNAL.status;
