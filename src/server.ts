@@ -7,6 +7,7 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { createApp } from './api/index.js';
+import { answerClientError } from './api/client-error.js';
 import { settingSource } from './config.js';
 import type { Config } from './config.js';
 import { callrecError } from './errors.js';
@@ -153,6 +154,7 @@ export async function startRecorder(config: Config, log: Logger): Promise<Record
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ status: 'error', error: 'starting up', code: 'CALLREC_ERR_SHUTTING_DOWN' }));
   });
+  server.on('clientError', answerClientError);
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   let httpPort: number;

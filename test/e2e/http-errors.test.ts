@@ -4,6 +4,7 @@
  * RTP ports 40300-40399, 40400-40403 (one call's worth) for the 503, and
  * 40410-40429 for the RTP timeout.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -72,6 +73,32 @@ test('invalid bodies are 400 and start nothing', async () => {
   }
   assert.equal(await activeIds(), []);
   assert.equal(listSessionDirs(sessionsDir), [], 'no session directory was made');
+});
+
+/** Send raw bytes and read the answer until the server closes the connection. */
+function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+test('regression (issue 11: every error body has its code): a request Node\'s HTTP parser refuses is answered in JSON with a code', async () => {
+  for (const [what, bytes, status] of [
+    ['not HTTP', 'HELLO THERE\r\n\r\n', 400],
+    ['headers past the size limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ] as const) {
+    const answer = await rawExchange(server.port, bytes);
+    const [head, body] = answer.split('\r\n\r\n');
+    assert.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), `${what}: ${JSON.stringify(answer.slice(0, 200))}`);
+    assert.match(head, /\r\ncontent-type: application\/json/i, `${what}: JSON`);
+    assert.equal(JSON.parse(body), { status: 'error', error: JSON.parse(body).error, code: 'CALLREC_ERR_BAD_REQUEST' }, what);
+    assert.match(JSON.parse(body).error, /^malformed request: /, what);
+  }
+  assert.is((await server.request('GET', '/healthz')).status, 200, 'the recorder still answers');
 });
 
 test('a session_id outside ^[A-Za-z0-9._-]{1,64}$ is 400', async () => {
