@@ -48,11 +48,11 @@
 /* Constants from JS, by name (see init()). */
 static struct {
   uint32_t data_offset, w_write, w_high_water, w_read, header_bytes, type_shift, type_pad, type_packet;
-  uint32_t control_reserve, max_packet, min_rtp, min_rtcp, relatch_run;
+  uint32_t control_reserve, max_packet, min_rtp, min_rtcp, relatch_run, drain_pause_ms, pace_above_pps;
   double relatch_silence_ms;
   /* Leg words (Float64Array indices). */
   uint32_t l_packets, l_bytes, l_ring_full, l_wrong_source, l_malformed, l_paused_drops, l_rtcp, l_relatched,
-      l_kernel, l_paused, l_origin_ms, l_last_ms, l_source_addr, l_source_port, l_words;
+      l_kernel, l_paused_at, l_resumed_at, l_origin_ms, l_last_ms, l_source_addr, l_source_port, l_words;
 } K;
 
 typedef struct {
@@ -72,6 +72,13 @@ static Leg *legs = NULL;
 static uint32_t leg_count = 0;
 static int epfd = -1;
 static uv_poll_t poll_handle;
+/* Paced draining (DRAIN_PAUSE_MS > 0): after a drain, readiness is ignored for
+ * that long, so each socket holds more datagrams when it is next read and one
+ * recvmmsg returns several. Arrival stamps come from the kernel (SO_TIMESTAMPNS),
+ * so the pause moves no packet on the timeline. */
+static uv_timer_t pause_timer;
+/* Datagrams read in the current and the last whole second: pacing starts above PACE_ABOVE_PPS. */
+static double window_start_ms, window_datagrams, last_second_datagrams;
 static double base_perf_ms;
 static struct timespec base_mono;
 
@@ -82,7 +89,7 @@ static uint8_t bufs[BATCH][RECV_BYTES];
 static struct mmsghdr msgs[BATCH];
 static struct iovec iovs[BATCH];
 static struct sockaddr_in names[BATCH];
-static char cmsgs[BATCH][CMSG_SPACE(sizeof(uint32_t))];
+static char cmsgs[BATCH][CMSG_SPACE(sizeof(uint32_t)) + CMSG_SPACE(sizeof(struct timespec))];
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -97,6 +104,14 @@ static double now_ms(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
   return base_perf_ms + (double)(t.tv_sec - base_mono.tv_sec) * 1e3 + (double)(t.tv_nsec - base_mono.tv_nsec) / 1e6;
+}
+
+/* A kernel receive stamp (CLOCK_REALTIME) on the performance.now() clock, given
+ * both clocks read now; never later than now (a realtime step cannot move a
+ * packet into the future). */
+static double stamp_ms(const struct timespec *ts, double now, const struct timespec *real_now) {
+  double age = (double)(real_now->tv_sec - ts->tv_sec) * 1e3 + (double)(real_now->tv_nsec - ts->tv_nsec) / 1e6;
+  return age > 0 ? now - age : now;
 }
 
 static uint32_t load32(const uint8_t *ring, uint32_t word) {
@@ -208,7 +223,8 @@ static void on_datagram(Leg *leg, const uint8_t *b, uint32_t length, int truncat
     if (!admit(leg, b, length, addr, port, now)) return;
   }
   w[K.l_last_ms] = now;
-  if (w[K.l_paused] != 0) { w[K.l_paused_drops]++; return; }
+  /* Paused when it arrived (not when it is read: reads may lag by DRAIN_PAUSE_MS). */
+  if (now >= w[K.l_paused_at] && now < w[K.l_resumed_at]) { w[K.l_paused_drops]++; return; }
   double arrival = (now - w[K.l_origin_ms]) * 8;
   arrival = arrival < 0 ? 0 : arrival + 0.5; /* Math.max(0, Math.round(x)) */
   if (push_packet(leg, (uint32_t)(uint64_t)arrival, b, length)) {
@@ -231,23 +247,38 @@ static void drain(Leg *leg) {
     if (n <= 0) return; /* EAGAIN, or an error the socket reports again */
     datagrams += n;
     double now = now_ms();
+    struct timespec real_now;
+    clock_gettime(CLOCK_REALTIME, &real_now);
     for (int i = 0; i < n; i++) {
       struct msghdr *h = &msgs[i].msg_hdr;
+      double arrived = now;
       for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+        if (c->cmsg_level != SOL_SOCKET) continue;
+        if (c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
           uint32_t dropped;
           memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
           leg->w[K.l_kernel] = (double)dropped;
+        } else if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+          struct timespec ts;
+          memcpy(&ts, CMSG_DATA(c), sizeof ts);
+          arrived = stamp_ms(&ts, now, &real_now);
         }
       }
       if (!leg->started) continue; /* bound but not started: discarded, as dgram does */
       if (h->msg_namelen < sizeof(struct sockaddr_in)) continue;
       uint32_t length = msgs[i].msg_len;
       int truncated = (h->msg_flags & MSG_TRUNC) != 0 || length > RECV_BYTES;
-      on_datagram(leg, bufs[i], truncated ? RECV_BYTES : length, truncated, &names[i], now);
+      on_datagram(leg, bufs[i], truncated ? RECV_BYTES : length, truncated, &names[i], arrived);
     }
     if (n < BATCH) return;
   }
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events);
+
+static void on_pause_over(uv_timer_t *timer) {
+  (void)timer;
+  if (epfd >= 0) uv_poll_start(&poll_handle, UV_READABLE, on_readable);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -259,6 +290,18 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   for (int i = 0; i < n; i++) {
     uint32_t id = ev[i].data.u32;
     if (id < leg_count && legs[id].fd >= 0) drain(&legs[id]);
+  }
+  double now = now_ms();
+  if (now - window_start_ms >= 1000) {
+    last_second_datagrams = (datagrams - window_datagrams) * 1000 / (now - window_start_ms);
+    window_start_ms = now;
+    window_datagrams = datagrams;
+  }
+  /* Pace only under load (at low rates the CPU is there and latency is worth more);
+   * more ready than one epoll_wait returns: come back at once (level-triggered). */
+  if (K.drain_pause_ms > 0 && last_second_datagrams >= K.pace_above_pps && n < EVENTS) {
+    uv_poll_stop(&poll_handle);
+    uv_timer_start(&pause_timer, on_pause_over, K.drain_pause_ms, 0);
   }
 }
 
@@ -318,10 +361,11 @@ static napi_value init(napi_env env, napi_callback_info info) {
     { "RECORD_TYPE_PAD", &K.type_pad }, { "RECORD_TYPE_PACKET", &K.type_packet },
     { "CONTROL_RESERVE_BYTES", &K.control_reserve }, { "MAX_PACKET_BYTES", &K.max_packet },
     { "MIN_RTP_BYTES", &K.min_rtp }, { "MIN_RTCP_BYTES", &K.min_rtcp }, { "RELATCH_RUN", &K.relatch_run },
+    { "DRAIN_PAUSE_MS", &K.drain_pause_ms }, { "PACE_ABOVE_PPS", &K.pace_above_pps },
     { "LEG_PACKETS", &K.l_packets }, { "LEG_BYTES", &K.l_bytes }, { "LEG_RING_FULL", &K.l_ring_full },
     { "LEG_WRONG_SOURCE", &K.l_wrong_source }, { "LEG_MALFORMED", &K.l_malformed },
     { "LEG_PAUSED_DROPS", &K.l_paused_drops }, { "LEG_RTCP", &K.l_rtcp }, { "LEG_RELATCHED", &K.l_relatched },
-    { "LEG_KERNEL", &K.l_kernel }, { "LEG_PAUSED", &K.l_paused }, { "LEG_ORIGIN_MS", &K.l_origin_ms },
+    { "LEG_KERNEL", &K.l_kernel }, { "LEG_PAUSED_AT_MS", &K.l_paused_at }, { "LEG_RESUMED_AT_MS", &K.l_resumed_at }, { "LEG_ORIGIN_MS", &K.l_origin_ms },
     { "LEG_LAST_MS", &K.l_last_ms }, { "LEG_SOURCE_ADDR", &K.l_source_addr },
     { "LEG_SOURCE_PORT", &K.l_source_port }, { "LEG_WORDS", &K.l_words },
   };
@@ -334,9 +378,9 @@ static napi_value init(napi_env env, napi_callback_info info) {
   int in_range = K.w_write < ring_words && K.w_read < ring_words && K.w_high_water < ring_words && K.data_offset % 4 == 0 &&
                  K.type_shift < 32 && K.min_rtp >= 12 && K.min_rtcp >= 2;
   uint32_t leg_words[] = { K.l_packets, K.l_bytes, K.l_ring_full, K.l_wrong_source, K.l_malformed, K.l_paused_drops, K.l_rtcp,
-                           K.l_relatched, K.l_kernel, K.l_paused, K.l_origin_ms, K.l_last_ms, K.l_source_addr, K.l_source_port };
+                           K.l_relatched, K.l_kernel, K.l_paused_at, K.l_resumed_at, K.l_origin_ms, K.l_last_ms, K.l_source_addr, K.l_source_port };
   for (size_t i = 0; i < sizeof leg_words / sizeof leg_words[0]; i++) in_range = in_range && leg_words[i] < K.l_words;
-  if (!in_range || K.max_packet > RECV_BYTES - 1 || K.header_bytes != 3 * sizeof(uint32_t) || K.l_words > 64) {
+  if (!in_range || K.drain_pause_ms > 1000 || K.max_packet > RECV_BYTES - 1 || K.header_bytes != 3 * sizeof(uint32_t) || K.l_words > 64) {
     napi_throw_range_error(env, "CALLREC_NATIVE", "init: constants out of the range this build handles");
     return NULL;
   }
@@ -355,7 +399,8 @@ static napi_value init(napi_env env, napi_callback_info info) {
   CHECK(napi_get_uv_event_loop(env, &loop));
   epfd = epoll_create1(EPOLL_CLOEXEC);
   if (epfd < 0) return throw_errno(env, "epoll_create1", errno);
-  int r = uv_poll_init(loop, &poll_handle, epfd);
+  int r = uv_timer_init(loop, &pause_timer);
+  if (r == 0) r = uv_poll_init(loop, &poll_handle, epfd);
   if (r == 0) r = uv_poll_start(&poll_handle, UV_READABLE, on_readable);
   if (r != 0) {
     close(epfd);
@@ -364,6 +409,7 @@ static napi_value init(napi_env env, napi_callback_info info) {
     return NULL;
   }
   uv_unref((uv_handle_t *)&poll_handle); /* the sockets do not keep the process alive, as unref'd dgram */
+  uv_unref((uv_handle_t *)&pause_timer);
   return NULL;
 }
 
@@ -413,6 +459,7 @@ static napi_value open_leg(napi_env env, napi_callback_info info) {
   int one = 1, rcvbuf = RECV_BUFFER_BYTES;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one); /* best effort: without it kernel drops read 0 */
+  setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one); /* best effort: without it, stamped when read */
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
     int e = errno;
     close(fd);

@@ -17,14 +17,19 @@ export const NativeLegWord = {
   LEG_RELATCHED: 7,
   /** The socket's SO_RXQ_OVFL count: datagrams the kernel dropped. */
   LEG_KERNEL: 8,
-  /** Input: non-zero while paused. */
-  LEG_PAUSED: 9,
+  /**
+   * Input: the last pause, [PAUSED_AT, RESUMED_AT) in performance.now() ms
+   * (RESUMED_AT is Infinity while paused; both Infinity before any pause). A
+   * datagram that arrived in it is dropped as paused, whenever it is read.
+   */
+  LEG_PAUSED_AT_MS: 9,
+  LEG_RESUMED_AT_MS: 10,
   /** Input: performance.now() of the leg's time origin. */
-  LEG_ORIGIN_MS: 10,
-  /** performance.now() of the last packet from the latched source. */
-  LEG_LAST_MS: 11,
+  LEG_ORIGIN_MS: 11,
+  /** performance.now() of the last packet from the latched source (its arrival). */
+  LEG_LAST_MS: 12,
   /** Latched source as a host-order IPv4 number and port (0: none). */
-  LEG_SOURCE_ADDR: 12,
-  LEG_SOURCE_PORT: 13,
-  LEG_WORDS: 14,
+  LEG_SOURCE_ADDR: 13,
+  LEG_SOURCE_PORT: 14,
+  LEG_WORDS: 15,
 } as const;

@@ -22,7 +22,7 @@ import type { Prng } from '../helpers/prng.js';
 const DATAGRAMS = 100_000;
 const SEED = 0x5eed12;
 /** Datagrams in flight before both receivers must have read them all (their kernel queues never overflow). */
-const ACK_EVERY = 64;
+const ACK_EVERY = 192;
 const RING_BYTES = 1 << 25;
 
 const nativeWhy = loadNativeReceiver();
