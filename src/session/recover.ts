@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { WAV_HEADER_BYTES, audioFileName, isoMicros, releaseMetadataRoom, resizeWav, sessionDir, writeSessionInfo } from '../storage/index.js';
+import { WAV_HEADER_BYTES, audioFileName, isSafeAudioFileName, isoMicros, releaseMetadataRoom, resizeWav, sessionDir, writeSessionInfo } from '../storage/index.js';
 import type { SessionInfo } from '../storage/index.js';
 
 const SAMPLE_RATE = 8000;
@@ -43,7 +43,7 @@ export async function recoverSession(info: SessionInfo, deps: RecoverDeps): Prom
   for (const key of Object.keys(files)) {
     if (!key.endsWith('_audio') || key === 'mixed_audio' || key === 'stereo_audio') continue;
     // A file name, never a path: metadata on disk must not steer writes elsewhere.
-    if (!/^[A-Za-z0-9._-]+\.wav$/.test(files[key]) || files[key].startsWith('.')) continue;
+    if (!isSafeAudioFileName(files[key])) continue;
     const file = path.join(dir, files[key]);
     const repaired = await repairWavHeader(file);
     fileBytes[key] = repaired.fileBytes;

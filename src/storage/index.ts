@@ -20,3 +20,4 @@ export type { ScanResult } from './scan.js';
 export { MIN_FREE_DISK_BYTES, diskSpace, isDiskTooFull } from './disk-space.js';
 export type { DiskSpace } from './disk-space.js';
 export { METADATA_RESERVE_FILE, releaseMetadataRoom, reserveMetadataRoom } from './metadata-reserve.js';
+export { isSafeAudioFileName } from './file-names.js';

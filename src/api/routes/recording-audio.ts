@@ -17,7 +17,7 @@ import path from 'node:path';
 import Router from '@koa/router';
 import { callrecError } from '../../errors.js';
 import type { RecordingsIndex } from '../../storage/index.js';
-import { isValidSessionId, sessionDir } from '../../storage/index.js';
+import { isSafeAudioFileName, isValidSessionId, sessionDir } from '../../storage/index.js';
 import { ifNoneMatchHits, notModifiedSince, parseRange } from '../http-range.js';
 
 /** incoming, outgoing, mixed, stereo, extra_<label>: a key prefix, never a path. */
@@ -27,18 +27,6 @@ export interface AudioRouteDeps {
   index: RecordingsIndex;
   sessions: { get(id: string): unknown };
   sessionsDir: string;
-}
-
-/** A file name from the metadata that names a file in the session directory, nothing else. */
-function isPlainFileName(name: unknown): name is string {
-  return (
-    typeof name === 'string' &&
-    name.length > 0 &&
-    name.length <= 255 &&
-    name !== '.' &&
-    name !== '..' &&
-    !/[/\\\0]/.test(name)
-  );
 }
 
 function legsOf(files: Record<string, string>): string[] {
@@ -83,7 +71,7 @@ export function recordingAudioRoutes(deps: AudioRouteDeps): Router {
     if (fileName === undefined) {
       throw callrecError('CALLREC_ERR_NOT_FOUND', `recording "${id}" has no ${leg} audio (it has: ${legsOf(info.files).join(', ') || 'none'})`);
     }
-    if (!isPlainFileName(fileName)) throw callrecError('CALLREC_ERR_NOT_FOUND', `recording "${id}" has no readable ${leg} audio`);
+    if (!isSafeAudioFileName(fileName)) throw callrecError('CALLREC_ERR_NOT_FOUND', `recording "${id}" has no readable ${leg} audio`);
     const file = path.resolve(sessionDir(deps.sessionsDir, id), fileName);
     if (path.dirname(path.dirname(file)) !== root) throw callrecError('CALLREC_ERR_NOT_FOUND', `recording "${id}" has no readable ${leg} audio`);
 
