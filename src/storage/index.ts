@@ -21,3 +21,5 @@ export { MIN_FREE_DISK_BYTES, diskSpace, isDiskTooFull } from './disk-space.js';
 export type { DiskSpace } from './disk-space.js';
 export { METADATA_RESERVE_FILE, releaseMetadataRoom, reserveMetadataRoom } from './metadata-reserve.js';
 export { isSafeAudioFileName } from './file-names.js';
+export { recoverSession, recoverSessions, repairWavHeader } from './recover.js';
+export type { RecoverDeps } from './recover.js';

@@ -8,8 +8,13 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { RecorderPool } from '../pool/index.js';
-import { WAV_HEADER_BYTES, audioFileName, isSafeAudioFileName, isoMicros, releaseMetadataRoom, resizeWav, sessionDir, writeSessionInfo } from '../storage/index.js';
-import type { SessionInfo } from '../storage/index.js';
+import { isSafeAudioFileName } from './file-names.js';
+import { releaseMetadataRoom } from './metadata-reserve.js';
+import { audioFileName, isoMicros, sessionDir } from './session-files.js';
+import { writeSessionInfo } from './session-info.js';
+import type { SessionInfo } from './session-info.js';
+import { WAV_HEADER_BYTES } from './wav-header.js';
+import { resizeWav } from './wav-resize.js';
 
 const SAMPLE_RATE = 8000;
 
