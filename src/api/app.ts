@@ -12,6 +12,7 @@ import type { SessionRegistry } from '../session/index.js';
 import type { RecordingsIndex } from '../storage/index.js';
 import { bearerAuth } from './bearer-auth.js';
 import { errorMiddleware } from './error-middleware.js';
+import { logAppError } from './app-error-log.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -42,8 +43,10 @@ export function createApp(deps: AppDeps): Koa {
   const deleter = deps.deleter ?? new RecordingDeleter({ index, sessions: registry, sessionsDir, log });
   const metrics = deps.metrics ?? new RecorderMetrics({ registry, pool, index });
   const app = new Koa();
-  app.silent = true; // errors are logged by errorMiddleware, never printed twice
-  app.use(errorMiddleware(log.child({ mod: 'api' })));
+  const apiLog = log.child({ mod: 'api' });
+  app.silent = true; // never printed to stderr: errorMiddleware and the 'error' listener log them as JSON
+  app.on('error', logAppError(apiLog));
+  app.use(errorMiddleware(apiLog));
   app.use(metrics.httpMiddleware());
   app.use(openapiRoutes()); // GET /openapi.json: before the token check, it holds no data
   if (deps.apiToken !== undefined && deps.apiToken !== null) app.use(bearerAuth(deps.apiToken));
