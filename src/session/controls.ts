@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { callrecError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { DEFAULT_TELEPHONE_EVENT_PT } from '../rtp/index.js';
 import { fileStamp, writeSessionInfo } from '../storage/index.js';
 import { baseInfo } from './finalize.js';
@@ -55,12 +56,16 @@ export async function discardRecording(session: Session): Promise<boolean> {
   return true;
 }
 
+export interface ExtraStreamDeps extends LegDeps {
+  log: Logger;
+}
+
 /**
  * One more stream (a SIPREC offer's third audio m-line and beyond): its own
  * port, `extra_<label>_YYYYMMDD_HHMMSS.wav` on the session's timeline,
  * averaged into the mix at hangup.
  */
-export async function addExtraStream(session: Session, deps: LegDeps, label: string, telephoneEventPt = DEFAULT_TELEPHONE_EVENT_PT): Promise<SessionLeg> {
+export async function addExtraStream(session: Session, deps: ExtraStreamDeps, label: string, telephoneEventPt = DEFAULT_TELEPHONE_EVENT_PT): Promise<SessionLeg> {
   const safe = label.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 32) || 'stream';
   let name = `extra_${safe}`;
   for (let n = 2; session.allLegs().some((l) => l.name === name); n++) name = `extra_${safe}_${n}`;
@@ -75,7 +80,11 @@ export async function addExtraStream(session: Session, deps: LegDeps, label: str
   await deps.pool.openLeg(receiver.slot, { path: leg.path, telephoneEventPt });
   if (session.currentPause() !== null || session.discarded) receiver.paused = true;
   receiver.start();
-  // So that a crash from now on still finds (and recovers) the new file.
-  await writeSessionInfo(session.dir, baseInfo(session)).catch(() => {});
+  // So that a crash from now on still finds (and recovers) the new file. A failed
+  // write does not stop the stream (it records, and finalize writes the metadata
+  // again), but until then a crash would lose this leg: say so.
+  await writeSessionInfo(session.dir, baseInfo(session)).catch((err: unknown) => {
+    deps.log.warn({ err, session_id: session.id, leg: name }, `could not write session_info.json after adding extra stream ${name}`);
+  });
   return leg;
 }

@@ -175,7 +175,7 @@ export class SessionRegistry {
 
   /** Record one more stream (SIPREC): see addExtraStream. */
   async addStream(id: string, label: string, telephoneEventPt?: number): Promise<SessionLeg> {
-    const leg = await addExtraStream(this.#activeOr404(id), this.#deps, label, telephoneEventPt);
+    const leg = await addExtraStream(this.#activeOr404(id), { ...this.#deps, log: this.#log }, label, telephoneEventPt);
     this.#log.child({ session_id: id }).info({ leg: leg.name, port: leg.receiver.port }, `extra stream ${leg.name} added`);
     return leg;
   }
