@@ -204,7 +204,10 @@ export class SessionRegistry {
       const now = performance.now();
       for (const session of this.#active.values()) {
         if (session.state === 'active' && !session.mediaInactive && now - session.lastActivityMs() > limitMs) {
-          this.#end(session, 'rtp_timeout').catch(() => {});
+          // Nobody awaits a timeout's hangup: a finalize that fails is logged here or never seen.
+          this.#end(session, 'rtp_timeout').catch((err: unknown) => {
+            this.#log.error({ err, session_id: session.id }, `could not finalize session ${session.id} after the RTP timeout`);
+          });
         }
       }
     }, TIMEOUT_SWEEP_MS);
