@@ -24,7 +24,7 @@ test('SIP port taken on UDP: exit 2, one line', async () => {
   try {
     const dir = makeTempDir('sip-cfg');
     const r = await runCli(args(port, dir));
-    assert.is(r.code, 2);
+    assert.is(r.code, 2, `exit ${r.code}, signal ${r.signal}; stderr: ${r.stderr}`);
     assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, new RegExp(`--sip-port: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\)`));
     assert.equal(readdirSync(dir).filter((f) => !f.startsWith('.')), [], 'nothing recorded');
@@ -39,7 +39,7 @@ test('SIP port taken on TCP: exit 2, one line', async () => {
   await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
   try {
     const r = await runCli(args(port, makeTempDir('sip-cfg')));
-    assert.is(r.code, 2);
+    assert.is(r.code, 2, `exit ${r.code}, signal ${r.signal}; stderr: ${r.stderr}`);
     assert.match(r.stderr, /--sip-port: cannot listen on .*EADDRINUSE/);
   } finally {
     holder.close();
