@@ -9,13 +9,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { getHeader } from '../../src/sip/index.js';
 import type { SipResponse } from '../../src/sip/index.js';
 import { killServers } from '../helpers/server.js';
 import { makeTempDir, removeTempDirs } from '../helpers/temp-dir.js';
-import { sipMessage } from './fixtures/build.js';
 import { ciscoCube } from './fixtures/vendors.js';
-import { SipClient, eventually, startSipRecorder } from './support.js';
+import { SipClient, eventually, startSipRecorder, inDialog } from './support.js';
 import type { SipRecorder, Transport } from './support.js';
 
 const SIP_PORTS = [35140, 35149] as const;
@@ -81,24 +79,12 @@ async function answeredCall(transport: Transport): Promise<{ c: SipClient; ok: S
     fromTag: `gt${seq}`,
   }));
   const ok = await c.waitForResponse(200, '1 INVITE');
-  c.send(inDialog(c, ok, 'ACK', 1, `z9hG4bKgauges-ack${seq}`));
+  c.send(inDialog(c, rec.sipPort, ok, 'ACK', 1, `z9hG4bKgauges-ack${seq}`));
   return { c, ok };
 }
 
-function inDialog(c: SipClient, ok: SipResponse, method: string, cseq: number, branch: string): Buffer {
-  return sipMessage([
-    `${method} sip:srs@127.0.0.1:${rec.sipPort} SIP/2.0`,
-    `Via: SIP/2.0/${c.viaTransport} 127.0.0.1:${c.localPort};branch=${branch}`,
-    'Max-Forwards: 70',
-    `From: ${getHeader(ok, 'from')}`,
-    `To: ${getHeader(ok, 'to')}`,
-    `Call-ID: ${getHeader(ok, 'call-id')}`,
-    `CSeq: ${cseq} ${method}`,
-  ]);
-}
-
 async function hangUp(c: SipClient, ok: SipResponse): Promise<void> {
-  c.send(inDialog(c, ok, 'BYE', 2, `z9hG4bKgauges-bye${seq}`));
+  c.send(inDialog(c, rec.sipPort, ok, 'BYE', 2, `z9hG4bKgauges-bye${seq}`));
   await c.waitForResponse(200, '2 BYE');
 }
 

@@ -17,7 +17,7 @@ import { createPrng } from '../helpers/prng.js';
 import { rewrite, sipMessage } from './fixtures/build.js';
 import { ciscoCube, large4k, oracleAcme } from './fixtures/vendors.js';
 import type { InviteParams } from './fixtures/vendors.js';
-import { SipClient, eventually, sessionInfoByCallId, startSipRecorder } from './support.js';
+import { SipClient, eventually, sessionInfoByCallId, startSipRecorder, inDialog } from './support.js';
 import type { SipRecorder, Transport } from './support.js';
 
 const suite = test;
@@ -69,18 +69,6 @@ function options(c: SipClient, n: number): Buffer {
   ]);
 }
 
-function inDialog(c: SipClient, ok: SipResponse, method: string, cseq: number, branch: string): Buffer {
-  return sipMessage([
-    `${method} sip:srs@127.0.0.1:${rec.sipPort} SIP/2.0`,
-    `Via: SIP/2.0/${c.viaTransport} 127.0.0.1:${c.localPort};branch=${branch}`,
-    'Max-Forwards: 70',
-    `From: ${getHeader(ok, 'from')}`,
-    `To: ${getHeader(ok, 'to')}`,
-    `Call-ID: ${getHeader(ok, 'call-id')}`,
-    `CSeq: ${cseq} ${method}`,
-  ]);
-}
-
 for (const transport of ['udp', 'tcp'] as const) {
   suite(`OPTIONS over ${transport}: 200 with Allow, Accept, Supported`, async () => {
     const c = await client(transport);
@@ -112,8 +100,8 @@ suite('an INVITE sent three times is one session with one answer; BYE finalizes 
   assert.is(sessions[0].caller_id, '+15551234567');
   assert.is(sessions[0].source, 'sip');
 
-  c.send(inDialog(c, ok, 'ACK', 1, 'z9hG4bKack-retx'));
-  c.send(inDialog(c, ok, 'BYE', 2, 'z9hG4bKbye-retx'));
+  c.send(inDialog(c, rec.sipPort, ok, 'ACK', 1, 'z9hG4bKack-retx'));
+  c.send(inDialog(c, rec.sipPort, ok, 'BYE', 2, 'z9hG4bKbye-retx'));
   await c.waitForResponse(200, '2 BYE');
   const info = await eventually(async () => {
     const i = await sessionInfoByCallId(sessionsDir, p.callId);
@@ -184,8 +172,8 @@ suite('a 4 KB INVITE trickled over TCP in small pieces is answered', async () =>
     await sleep(5);
   }
   const ok = await c.waitForResponse(200, '1 INVITE');
-  c.send(inDialog(c, ok, 'ACK', 1, 'z9hG4bKack-big'));
-  c.send(inDialog(c, ok, 'BYE', 2, 'z9hG4bKbye-big'));
+  c.send(inDialog(c, rec.sipPort, ok, 'ACK', 1, 'z9hG4bKack-big'));
+  c.send(inDialog(c, rec.sipPort, ok, 'BYE', 2, 'z9hG4bKbye-big'));
   await c.waitForResponse(200, '2 BYE');
 });
 

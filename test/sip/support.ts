@@ -11,6 +11,7 @@ import type { SipMessage, SipResponse } from '../../src/sip/index.js';
 import { startServer } from '../helpers/server.js';
 import type { ServerProcess } from '../helpers/server.js';
 import { waitUntilFound } from '../helpers/wait.js';
+import { sipMessage } from './fixtures/build.js';
 
 export const SIP_PORT_RANGE = [35060, 35099] as const;
 const taken = new Set<number>();
@@ -181,4 +182,17 @@ export async function sessionInfoByCallId(sessionsDir: string, callId: string): 
     }
   }
   return undefined;
+}
+
+/** A request inside the dialog that `ok` (the 200 to an INVITE) set up: ACK, BYE, re-INVITE… */
+export function inDialog(c: SipClient, sipPort: number, ok: SipResponse, method: string, cseq: number, branch: string): Buffer {
+  return sipMessage([
+    `${method} sip:srs@127.0.0.1:${sipPort} SIP/2.0`,
+    `Via: SIP/2.0/${c.viaTransport} 127.0.0.1:${c.localPort};branch=${branch}`,
+    'Max-Forwards: 70',
+    `From: ${getHeader(ok, 'from')}`,
+    `To: ${getHeader(ok, 'to')}`,
+    `Call-ID: ${getHeader(ok, 'call-id')}`,
+    `CSeq: ${cseq} ${method}`,
+  ]);
 }
