@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { RingProducer } from '../ring/index.js';
 import { MAX_PACKET_BYTES } from '../ring/index.js';
-import { RtpParseResult, createRtpHeader, parseRtpHeader } from '../rtp/index.js';
+import { RTP_FIXED_HEADER_BYTES, RtpParseResult, createRtpHeader, parseRtpHeader } from '../rtp/index.js';
 import { kernelDrops } from './kernel-drops.js';
 import { RELATCH_RUN, RELATCH_SILENCE_MS, isLatchingPayloadType, isRtcp } from './receiver.js';
 import type { RtpReceiver } from './receiver.js';
@@ -17,7 +17,6 @@ import type { RtpReceiver } from './receiver.js';
 const SAMPLES_PER_MS = 8;
 /** Kernel receive buffer per socket: absorbs bursts while the event loop is busy. */
 export const RECV_BUFFER_BYTES = 256 * 1024;
-const MIN_RTP_BYTES = 12;
 /** Scratch for the full parses the main thread does (latching candidates only). */
 const scratch = createRtpHeader();
 /** First byte's top two bits for RTP version 2. */
@@ -110,7 +109,7 @@ export class LegReceiver implements RtpReceiver {
       this.droppedRtcp++;
       return;
     }
-    if (length < MIN_RTP_BYTES || length > MAX_PACKET_BYTES || (msg[0] & 0xc0) !== RTP_V2_BITS) {
+    if (length < RTP_FIXED_HEADER_BYTES || length > MAX_PACKET_BYTES || (msg[0] & 0xc0) !== RTP_V2_BITS) {
       this.droppedMalformed++;
       return;
     }
